@@ -1,0 +1,155 @@
+"""The ``wirewatch`` command line: the composition root of the services.
+
+Each service contributes its own sub-commands through ``register(app)`` in
+``ingest/cli.py``, ``processors/cli.py`` and ``alerts/cli.py``; this module
+owns the process-level commands (``broker``, ``up``) and turns every
+``WirewatchError`` into one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+import time
+from pathlib import Path
+
+import typer
+
+from wirewatch.errors import ConfigError, WirewatchError
+from wirewatch.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="wirewatch",
+    help="Streaming news-monitoring alerts: RSS/Atom wires -> Kafka -> watchlist matching -> Slack/email.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Services `up` starts, in start order (and shutdown order: upstream first).
+SERVICES: tuple[str, ...] = ()
+
+
+def say(message: str) -> None:
+    """A status line for the person at the terminal (stderr keeps stdout for data)."""
+    print(f"wirewatch: {message}", file=sys.stderr, flush=True)
+
+
+def local_broker(settings: Settings):  # type: ignore[no-untyped-def]
+    from wirewatch.broker import LocalBroker
+
+    return LocalBroker(
+        workdir=settings.data_dir / "broker",
+        cache=settings.cache,
+        port=settings.broker_port,
+        heap=settings.broker_heap,
+        say=say,
+    )
+
+
+@app.command()
+def broker() -> None:
+    """Run a local single-node Kafka on 127.0.0.1 until Ctrl-C.
+
+    Prints ``bootstrap: 127.0.0.1:PORT`` as its first line once the broker answers.
+    """
+    from wirewatch.supervisor import install_stop_signals
+    from wirewatch.topics import ensure_topics
+
+    settings = get_settings()
+    started = time.monotonic()
+    kafka = local_broker(settings)
+    stop = threading.Event()
+    install_stop_signals(stop)
+    kafka.start()
+    try:
+        print(f"bootstrap: {kafka.bootstrap}", flush=True)
+        ensure_topics(kafka.bootstrap, settings)
+        say(f"Kafka ready in {time.monotonic() - started:.1f} s; log: {kafka.log_path}; Ctrl-C stops it")
+        stop.wait()
+    finally:
+        say("stopping Kafka …")
+        kafka.stop()
+        say("Kafka stopped")
+
+
+@app.command()
+def up(
+    demo: bool = typer.Option(False, "--demo", help="serve the bundled sample feeds locally"),
+) -> None:
+    """Run the whole pipeline: local broker (unless configured), then every service."""
+    from wirewatch.supervisor import Supervisor, child_env, install_stop_signals, service_argv
+    from wirewatch.topics import ensure_topics
+
+    settings = get_settings()
+    stop = threading.Event()
+    install_stop_signals(stop)
+    started = time.monotonic()
+    kafka = None
+    bootstrap = settings.kafka_bootstrap
+    if not bootstrap:
+        kafka = local_broker(settings)
+        bootstrap = kafka.start()
+        print(f"bootstrap: {bootstrap}", flush=True)
+        say(f"Kafka ready in {time.monotonic() - started:.1f} s (log: {kafka.log_path})")
+    supervisor = Supervisor(env=child_env(bootstrap), say=say)
+    failed = None
+    try:
+        ensure_topics(bootstrap, settings)
+        for name in SERVICES:
+            supervisor.spawn(name, service_argv(name))
+        say("pipeline running; Ctrl-C stops it" if SERVICES else "broker running; Ctrl-C stops it")
+        failed = supervisor.wait(stop)
+        if failed is not None and failed.proc is not None:
+            say(f"{failed.name} exited with code {failed.proc.returncode}; stopping the pipeline")
+    finally:
+        supervisor.stop_all()
+        if kafka is not None:
+            say("stopping Kafka …")
+            kafka.stop()
+        say("all stopped")
+    if failed is not None:
+        raise typer.Exit(1)
+
+
+def _register_services() -> None:
+    for module in ("ingest.cli", "processors.cli", "alerts.cli"):
+        importlib.import_module(module).register(app)
+
+
+_register_services()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: run the app, turning library errors into one line."""
+    try:
+        app(args=argv, prog_name="wirewatch", standalone_mode=False)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        return exc.exit_code
+    except WirewatchError as exc:
+        print(f"wirewatch: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # Usage errors and aborts from typer's bundled click: shown, never a traceback.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+            return int(getattr(exc, "exit_code", 2))
+        if type(exc).__name__ == "Abort":
+            return 130
+        raise
+    return 0
+
+
+def data_path(settings: Settings, *parts: str) -> Path:
+    """A path under the data directory, created on demand."""
+    path = settings.data_dir.joinpath(*parts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

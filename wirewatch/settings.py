@@ -1,0 +1,69 @@
+"""Process-wide settings, read once from ``WIREWATCH_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "wirewatch"
+
+
+class Settings(BaseSettings):
+    """Every knob that is not a YAML file. Frozen: build a new one to change it.
+
+    Secrets are ``SecretStr`` so they print as ``**********``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WIREWATCH_", frozen=True, extra="ignore")
+
+    kafka_bootstrap: str | None = Field(
+        default=None, description="host:port[,host:port]; unset = the local broker `up` starts"
+    )
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+
+    topic_prefix: str = Field(default="wirewatch", description="topics are <prefix>.items.v1 …")
+    partitions: int = Field(default=3, ge=1, description="partitions of the items/alerts topics")
+    replication_factor: int = Field(default=1, ge=1)
+    items_retention_hours: int = Field(default=24 * 14, ge=1, description="kept for backtests")
+
+    data_dir: Path = Path("var")
+    cache: Path = Field(default_factory=_default_cache, description="jar cache (WIREWATCH_CACHE)")
+    watchlist: Path = Path("config/watchlist.yaml")
+    feeds: Path = Path("config/feeds.yaml")
+    channels: Path = Path("config/channels.yaml")
+
+    broker_port: int = Field(default=0, ge=0, le=65535, description="0 = pick a free port")
+    broker_heap: str = "512m"
+
+    metrics_host: str = "127.0.0.1"
+    ingest_metrics_port: int = 9401
+    process_metrics_port: int = 9402
+    deliver_metrics_port: int = 9403
+
+    log_level: str = "INFO"
+
+    def kafka_client_config(self) -> dict[str, object]:
+        """Security settings shared by kafka-python and aiokafka clients."""
+        config: dict[str, object] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_sasl_mechanism:
+            config["sasl_mechanism"] = self.kafka_sasl_mechanism
+            config["sasl_plain_username"] = self.kafka_sasl_username
+            if self.kafka_sasl_password is not None:
+                config["sasl_plain_password"] = self.kafka_sasl_password.get_secret_value()
+        return config
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read from the environment on first use."""
+    return Settings()
