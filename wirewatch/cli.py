@@ -49,15 +49,21 @@ def local_broker(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 @app.command()
-def broker() -> None:
+def broker(
+    fetch_only: bool = typer.Option(False, "--fetch-only", help="fetch the Kafka jars into the cache and exit"),
+) -> None:
     """Run a local single-node Kafka on 127.0.0.1 until Ctrl-C.
 
     Prints ``bootstrap: 127.0.0.1:PORT`` as its first line once the broker answers.
     """
+    from wirewatch.broker import ensure_jars
     from wirewatch.supervisor import install_stop_signals
     from wirewatch.topics import ensure_topics
 
     settings = get_settings()
+    if fetch_only:
+        say(f"Kafka jars ready in {ensure_jars(settings.cache, say=say)}")
+        return
     started = time.monotonic()
     kafka = local_broker(settings)
     stop = threading.Event()
