@@ -50,7 +50,9 @@ def local_broker(settings: Settings):  # type: ignore[no-untyped-def]
 
 @app.command()
 def broker(
-    fetch_only: bool = typer.Option(False, "--fetch-only", help="fetch the Kafka jars into the cache and exit"),
+    fetch_only: bool = typer.Option(
+        False, "--fetch-only", help="fetch the Kafka jars into the cache and exit"
+    ),
 ) -> None:
     """Run a local single-node Kafka on 127.0.0.1 until Ctrl-C.
 
