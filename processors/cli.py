@@ -1,9 +1,70 @@
-"""Sub-commands of this service, added to the ``wirewatch`` app by ``register``."""
+"""Sub-commands of the processor service, added to the ``wirewatch`` app by ``register``.
+
+``try`` and ``watchlist check`` run the matching engine with no broker;
+the ``watchlist`` group is where ``apply`` joins ``check``.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
+
+watchlist_app = typer.Typer(help="Validate and publish watchlists.", no_args_is_help=True)
+
+WATCHLIST_OPTION = typer.Option(
+    None, "--watchlist", "-w", help="watchlist file (default: WIREWATCH_WATCHLIST or config/watchlist.yaml)"
+)
+
+
+def _say(message: str) -> None:
+    print(f"wirewatch: {message}", file=sys.stderr, flush=True)
+
+
+def _watchlist_path(path: Path | None) -> Path:
+    from wirewatch.settings import get_settings
+
+    return path if path is not None else get_settings().watchlist
+
+
+@watchlist_app.command("check")
+def watchlist_check(file: Path = typer.Argument(..., help="the watchlist YAML file")) -> None:
+    """Validate a watchlist: prints ``file:line: message`` per problem and exits 2, else a summary."""
+    from processors.matching import Engine
+    from wirewatch.watchlist import load_watchlist
+
+    watchlist = load_watchlist(file)
+    engine = Engine.build(watchlist)
+    _say(f"{file}: ok — {engine.summary()}")
+
+
+def try_(
+    text: str | None = typer.Argument(None, help="the text to match (default: read stdin)"),
+    jsonl: bool = typer.Option(
+        False, "--jsonl", help='read JSON lines {"id", "text" | "title"+"summary", "lang"} from stdin'
+    ),
+    lang: str | None = typer.Option(None, "--lang", help="language hint: fr or en"),
+    watchlist: Path | None = WATCHLIST_OPTION,
+) -> None:
+    """Dry-run the matching engine: explain what a text triggers, or answer JSON lines."""
+    from processors.matching import Engine
+    from processors.matching.explain import explain, run_jsonl
+    from wirewatch.watchlist import load_watchlist
+
+    engine = Engine.build(load_watchlist(_watchlist_path(watchlist)))
+    if jsonl:
+        bad = run_jsonl(engine, sys.stdin, sys.stdout, sys.stderr)
+        if bad:
+            # SystemExit, not typer.Exit: wirewatch.cli.main drops the code click returns for Exit.
+            raise SystemExit(2)
+        return
+    if text is None:
+        text = sys.stdin.read()
+    print(explain(engine, engine.evaluate(text, lang)))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this service's commands to ``app``."""
+    """Add this service's commands to ``app``: ``try`` and the ``watchlist`` group."""
+    app.command("try")(try_)
+    app.add_typer(watchlist_app, name="watchlist")
