@@ -1,9 +1,128 @@
-"""Sub-commands of this service, added to the ``wirewatch`` app by ``register``."""
+"""Sub-commands of the delivery service, added to the ``wirewatch`` app by ``register``.
+
+- ``wirewatch deliver [--channels FILE]``: the delivery loop, until SIGTERM/SIGINT;
+- ``wirewatch dlq replay [--channel NAME]``: re-send dead letters, one JSON line each on stdout;
+- ``wirewatch channels check [FILE]``: validate channels.yaml and say which channels are enabled.
+
+Heavy imports stay inside the commands so ``wirewatch --help`` is fast.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import typer
+
+CHANNELS_HELP = "channels.yaml (default: $WIREWATCH_CHANNELS, else config/channels.yaml)"
+
+
+def _say(message: str) -> None:
+    print(f"wirewatch: {message}", file=sys.stderr, flush=True)
+
+
+def _channels_path(option: Path | None) -> Path:
+    from wirewatch.settings import get_settings
+
+    return option or get_settings().channels
+
+
+def deliver(
+    channels: Path | None = typer.Option(None, "--channels", help=CHANNELS_HELP),
+) -> None:
+    """Deliver alerts to Slack, email, webhooks, console and files until Ctrl-C / SIGTERM."""
+    import asyncio
+    import signal
+
+    from alerts.config import load_channels
+    from alerts.metrics import AlertsMetrics
+    from alerts.service import run_deliver
+    from wirewatch.logs import setup_logging
+    from wirewatch.metrics import serve_metrics
+    from wirewatch.settings import get_settings
+    from wirewatch.topics import ensure_topics
+
+    settings = get_settings()
+    setup_logging("deliver", settings.log_level)
+    config = load_channels(_channels_path(channels))
+    if settings.kafka_bootstrap:
+        ensure_topics(settings.kafka_bootstrap, settings)
+    metrics = AlertsMetrics.create()
+    serve_metrics(settings.deliver_metrics_port, settings.metrics_host)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_deliver(settings, config, stop, metrics=metrics)
+
+    asyncio.run(main())
+
+
+def replay(
+    channel: str | None = typer.Option(None, "--channel", help="only the dead letters of this channel"),
+    channels: Path | None = typer.Option(None, "--channels", help=CHANNELS_HELP),
+) -> None:
+    """Re-send dead-lettered alerts; prints one JSON line per alert and channel."""
+    import asyncio
+
+    from alerts.config import load_channels
+    from alerts.replay import ReplayOutcome
+    from alerts.replay import replay as run_replay
+    from wirewatch.logs import setup_logging
+    from wirewatch.settings import get_settings
+
+    settings = get_settings()
+    setup_logging("dlq", settings.log_level)
+    config = load_channels(_channels_path(channels))
+    if channel is not None and config.get(channel) is None:
+        _say(f"no channel named {channel!r} in {config.source}")
+        raise typer.Exit(2)
+
+    def show(outcome: ReplayOutcome) -> None:
+        print(json.dumps(outcome.as_dict(), ensure_ascii=False), flush=True)
+
+    outcomes = asyncio.run(run_replay(settings, config, channel, report=show))
+    sent = sum(o.outcome == "sent" for o in outcomes)
+    failed = sum(o.outcome == "failed" for o in outcomes)
+    _say(f"replayed {sent} delivery(ies), {failed} failed, {len(outcomes) - sent - failed} skipped")
+    if failed:
+        raise typer.Exit(1)
+
+
+def check(file: Path | None = typer.Argument(None, help=CHANNELS_HELP)) -> None:
+    """Validate channels.yaml; exit 2 with file:line messages; list channels and whether they are enabled."""
+    import os
+
+    from alerts.channels.base import ChannelContext
+    from alerts.config import build_channels, load_channels
+    from wirewatch.settings import get_settings
+
+    settings = get_settings()
+    config = load_channels(_channels_path(file))
+    built = build_channels(config, ChannelContext(os.environ, settings.data_dir))
+    for options in config.channels:
+        row = {
+            "name": options.name,
+            "type": options.type,
+            "default": options.name in config.default,
+            "min_severity": options.min_severity,
+            "digest_s": options.digest,
+            "enabled": options.name in built.enabled,
+            "disabled_reason": built.disabled.get(options.name),
+        }
+        print(json.dumps(row), flush=True)
+    _say(f"{config.source}: {len(config.channels)} channel(s), {len(built.disabled)} disabled")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this service's commands to ``app``."""
+    """Add ``deliver``, ``dlq replay`` and ``channels check`` to ``app``."""
+    app.command("deliver")(deliver)
+    dlq = typer.Typer(help="Dead-lettered deliveries.", no_args_is_help=True)
+    dlq.command("replay")(replay)
+    app.add_typer(dlq, name="dlq")
+    channels = typer.Typer(help="Delivery channels (channels.yaml).", no_args_is_help=True)
+    channels.command("check")(check)
+    app.add_typer(channels, name="channels")

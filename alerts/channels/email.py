@@ -1,0 +1,156 @@
+"""Email through SMTP (aiosmtplib): plain, STARTTLS or implicit TLS, optional auth.
+
+Each alert is one multipart/alternative message (text + HTML) whose subject
+starts with the severity; a digest channel sends one message listing every
+alert of the interval. The ``Message-ID`` is derived from the alert id and
+the channel, so a mail client folds the rare re-send (a crash between the
+server's ``250`` and the ledger write) into one message.
+
+SMTP replies map to outcomes: ``5xx`` is permanent, ``4xx`` and transport
+errors are worth retrying.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Annotated, Literal, Self
+
+import aiosmtplib
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from alerts.channels.base import (
+    Channel,
+    ChannelContext,
+    ChannelOptions,
+    Delivery,
+    Duration,
+    describe_exception,
+    require_env,
+)
+from alerts.render import email as render
+from wirewatch.records import Alert
+
+_ENV = r"^[A-Z_][A-Z0-9_]*$"
+_ADDRESS = r"^[^@\s<>,;]+@[^@\s<>,;]+$"
+
+
+class SmtpOptions(BaseModel):
+    """``smtp:`` of an email channel. ``host_env`` (if set in the environment) overrides ``host``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "localhost"
+    host_env: str | None = Field(default=None, pattern=_ENV)
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    timeout: Duration = 30.0
+    #: verify the server certificate (turn off only for a local test server)
+    verify: bool = True
+
+
+class EmailOptions(ChannelOptions):
+    """``type: email`` block of channels.yaml."""
+
+    type: Literal["email"]
+    smtp: SmtpOptions = SmtpOptions()
+    username_env: str | None = Field(default=None, pattern=_ENV)
+    password_env: str | None = Field(default=None, pattern=_ENV)
+    sender: str = Field(pattern=_ADDRESS)
+    recipients: list[Annotated[str, Field(pattern=_ADDRESS)]] = Field(min_length=1)
+
+
+class EmailChannel(Channel):
+    """Sends multipart text + HTML email."""
+
+    type = "email"
+    Options = EmailOptions
+    max_batch = 200
+
+    def __init__(
+        self,
+        options: EmailOptions,
+        host: str,
+        username: str | None = None,
+        password: SecretStr | None = None,
+    ):
+        super().__init__(options)
+        self._options = options
+        self._host = host
+        self._username = username
+        self._password = password
+
+    @classmethod
+    def from_config(cls, options: ChannelOptions, context: ChannelContext) -> Self:
+        assert isinstance(options, EmailOptions)
+        smtp = options.smtp
+        host = (context.env.get(smtp.host_env, "") if smtp.host_env else "") or smtp.host
+        username = password = None
+        if options.username_env:
+            username = require_env(context.env, options.username_env, options.name).get_secret_value()
+        if options.password_env:
+            password = require_env(context.env, options.password_env, options.name)
+        return cls(options, host, username, password)
+
+    def _message(self, subject: str, text: str, html: str, ids: Sequence[str]) -> EmailMessage:
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = self._options.sender
+        message["To"] = ", ".join(self._options.recipients)
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        domain = self._options.sender.rsplit("@", 1)[-1]
+        token = hashlib.sha256("\n".join([*ids, self.name]).encode()).hexdigest()[:32]
+        message["Message-ID"] = f"<{token}@{domain}>"
+        message["X-Wirewatch-Alerts"] = ", ".join(ids)[:900]
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        return message
+
+    async def _deliver(self, message: EmailMessage) -> Delivery:
+        smtp = self._options.smtp
+        context = ssl.create_default_context()
+        if not smtp.verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self._host,
+                port=smtp.port,
+                username=self._username,
+                password=self._password.get_secret_value() if self._password else None,
+                use_tls=smtp.security == "ssl",
+                start_tls=smtp.security == "starttls",
+                timeout=smtp.timeout,
+                tls_context=context if smtp.security != "none" else None,
+                local_hostname=os.environ.get("HOSTNAME") or "wirewatch.localdomain",
+            )
+        except aiosmtplib.SMTPResponseException as exc:
+            reason = describe_exception(exc, self._password)
+            return Delivery.failed(self.name, reason, permanent=500 <= exc.code < 600)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            return Delivery.failed(self.name, describe_exception(exc, self._password), permanent=True)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            return Delivery.failed(self.name, describe_exception(exc, self._password))
+        return Delivery.sent(self.name)
+
+    async def send(self, alert: Alert) -> Delivery:
+        message = self._message(
+            render.subject(alert), render.text_body(alert), render.html_body(alert), [alert.alert_id]
+        )
+        return await self._deliver(message)
+
+    async def send_batch(self, alerts: Sequence[Alert], *, digest: bool = False) -> Delivery:
+        if len(alerts) == 1 and not digest:
+            return await self.send(alerts[0])
+        message = self._message(
+            render.digest_subject(alerts),
+            render.digest_text(alerts),
+            render.digest_html(alerts),
+            [a.alert_id for a in alerts],
+        )
+        return await self._deliver(message)

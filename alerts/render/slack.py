@@ -1,0 +1,145 @@
+"""Slack Block Kit payloads, with untrusted text made inert.
+
+Slack reads ``<…>`` as control sequences: ``<!channel>``, ``<!here>``,
+``<!everyone>`` ping everyone, ``<@U…>`` a user, ``<#C…>`` a channel and
+``<http://evil|bank.com>`` shows one site while linking another. Escaping
+``&``, ``<`` and ``>`` (Slack's own rule) turns every such sequence into
+literal text. Bare ``@here``/``@channel`` words are also broken with a
+zero-width space so no client setting (``link_names``) can revive them.
+The only links in a message are the ones built here, from http(s) URLs,
+with the real host printed next to each one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from alerts.render import text as t
+from wirewatch.records import Alert, AlertItem, severity_rank
+
+#: Slack's limits: 3000 characters per section text, 2000 per field, 50 blocks.
+SECTION_MAX = 3000
+FIELD_MAX = 2000
+FALLBACK_MAX = 300
+
+_MENTION = re.compile(r"(?<!\w)@(?=\w)")
+
+
+def escape(text: str) -> str:
+    """Already-cleaned text made literal in mrkdwn: ``&<>`` escaped, ``@word`` broken."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MENTION.sub("@\u200b", escaped)
+
+
+def mrkdwn(text: str | None, limit: int = t.TITLE_MAX) -> str:
+    """Untrusted text → cleaned, capped, escaped mrkdwn."""
+    return escape(t.clean(text, limit))
+
+
+def link(url: str | None, label: str) -> str:
+    """``<url|label>`` for a safe http(s) URL, else the escaped label alone.
+
+    ``label`` is untrusted and gets escaped; the URL's ``|<>`` are percent-encoded
+    and ``&`` escaped, so neither can close the link early.
+    """
+    safe = t.safe_url(url)
+    shown = mrkdwn(label) or "(untitled)"
+    if safe is None:
+        return shown
+    target = safe.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace("&", "&amp;")
+    return f"<{target}|{shown}>"
+
+
+def _item(item: AlertItem) -> str:
+    lang = f" ({mrkdwn(item.lang, 5)})" if item.lang else ""
+    host = t.url_host(item.url)
+    where = f" · `{escape(host)}`" if host else ""
+    return f"• {link(item.url, item.title)} — {mrkdwn(item.source, t.NAME_MAX)}{lang}{where}"
+
+
+def _title(alert: Alert) -> str:
+    mark = t.SEVERITY_MARK[alert.severity]
+    return f"{mark} *{t.severity_label(alert)}* · {escape(t.summary(alert))}"
+
+
+def _update(alert: Alert) -> str:
+    note = t.update_note(alert)
+    return f"↻ *{escape(note)}*" if note else ""
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": t.cap(text, SECTION_MAX)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t.cap(text, SECTION_MAX)}]}
+
+
+def _field(label: str, value: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": t.cap(f"*{label}*\n{value}", FIELD_MAX)}
+
+
+def fallback(alert: Alert) -> str:
+    """The notification text (shown where blocks are not): ``HIGH: summary``."""
+    update = " (update)" if alert.revision > 0 else ""
+    return t.cap(f"{t.severity_label(alert)}{update}: {escape(t.summary(alert))}", FALLBACK_MAX)
+
+
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    """The webhook body for one alert: severity, what, who, where, items, sources, watchlist."""
+    blocks: list[dict[str, Any]] = [_section(_title(alert))]
+    update = _update(alert)
+    if update:
+        blocks.append(_context(update))
+    what = ", ".join(mrkdwn(e, t.NAME_MAX) for e in alert.escalations) or escape(alert.kind)
+    blocks.append(
+        {
+            "type": "section",
+            "fields": [
+                _field("What", what),
+                _field("Who", escape(t.join_names(alert.actors))),
+                _field("Where", escape(t.join_names(alert.regions))),
+                _field("Sources", str(alert.source_count)),
+            ],
+        }
+    )
+    items, more = t.shown_items(alert)
+    if items:
+        lines = [_item(i) for i in items]
+        if more:
+            lines.append(f"_… and {more} more_")
+        blocks.append(_section("\n".join(lines)))
+    blocks.append(_context(escape(t.footer(alert))))
+    return {"text": fallback(alert), "blocks": blocks}
+
+
+def _compact(alert: Alert) -> str:
+    lines = [_title(alert)]
+    update = _update(alert)
+    if update:
+        lines.append(update)
+    items, _ = t.shown_items(alert)
+    if items:
+        lines.append(_item(items[0]))
+    lines.append(f"_{alert.source_count} source{'s' if alert.source_count != 1 else ''}_")
+    return "\n".join(lines)
+
+
+def batch_payload(alerts: Sequence[Alert], digest: bool = False) -> dict[str, Any]:
+    """One message listing several alerts (a folded burst or a digest), oldest first.
+
+    The caller keeps ``len(alerts)`` within ``SlackChannel.max_batch`` so the
+    message stays under Slack's 50-block limit.
+    """
+    n = len(alerts)
+    top = max(alerts, key=lambda a: severity_rank(a.severity))
+    head = f"*Wirewatch digest* — {n} alert{'s' if n != 1 else ''}" if digest else f"*{n} new alerts*"
+    blocks: list[dict[str, Any]] = [_section(head), {"type": "divider"}]
+    blocks += [_section(_compact(a)) for a in alerts]
+    versions = sorted({a.watchlist_version for a in alerts if a.watchlist_version})
+    if versions:
+        blocks.append(_context(escape("watchlist " + ", ".join(versions))))
+    text = t.cap(f"{t.severity_label(top)}: {n} alerts — {escape(t.summary(top))}", FALLBACK_MAX)
+    return {"text": text, "blocks": blocks}

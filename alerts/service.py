@@ -1,0 +1,314 @@
+"""The delivery loop: ``wirewatch.alerts.v1`` → channels, exactly once per (alert, channel).
+
+How a record travels:
+
+1. read with aiokafka (``enable_auto_commit=False``), decoded as ``Alert``
+   (an undecodable record is dead-lettered and skipped);
+2. routed (``alerts.routing``) to its channels; each gets a ``Job`` on its
+   lane (immediate) or in its digest queue (ledger);
+3. each lane sends in order with retries, then records the outcome: ledger
+   ``sent``, or DLQ + ledger ``dead``;
+4. once every delivery of a record is settled, its offset may be committed
+   (``alerts.offsets``); commits happen after each poll.
+
+A crash at any point re-reads the uncommitted records; the ledger skips
+what was already sent. Reading pauses while too many records are in flight
+(a long outage), so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from alerts.channels.base import ChannelContext
+from alerts.channels.registry import ChannelRegistry
+from alerts.config import BuiltChannels, ChannelsConfig, build_channels
+from alerts.digest import DigestLane
+from alerts.dlq import DeadLetter, DeadLetterSink, letters_for, undecodable
+from alerts.lanes import Closing, Job, Lane
+from alerts.ledger import DEAD, SENT, Ledger
+from alerts.metrics import AlertsMetrics
+from alerts.offsets import OffsetTracker
+from alerts.routing import Router
+from alerts.throttle import RateLimiter
+from wirewatch.errors import BrokerError
+from wirewatch.records import Alert, RecordError
+from wirewatch.settings import Settings
+from wirewatch.topics import Topics
+
+log = logging.getLogger(__name__)
+
+#: records read but not settled before reading pauses
+MAX_IN_FLIGHT = 5000
+#: seconds lanes get to finish the send in progress when the service stops
+STOP_GRACE_S = 15.0
+POLL_MS = 200
+
+StopFlag = asyncio.Event | threading.Event
+
+
+class LedgerSettler:
+    """Records outcomes: ledger first for success; DLQ then ledger for failures; metrics."""
+
+    def __init__(self, ledger: Ledger, sink: DeadLetterSink, metrics: AlertsMetrics):
+        self.ledger = ledger
+        self.sink = sink
+        self.metrics = metrics
+
+    def already(self, alert_id: str, channel: str) -> bool:
+        return self.ledger.status(alert_id, channel) in (SENT, DEAD)
+
+    async def delivered(
+        self, channel: str, alerts: Sequence[Alert], attempts: int, read_at: Sequence[float | None]
+    ) -> None:
+        self.ledger.mark_sent(alerts, channel, attempts)
+        for alert, when in zip(alerts, read_at, strict=True):
+            self.metrics.delivered(channel, alert, when)
+            log.info(
+                "delivered %s (story %s rev %d) to %s",
+                alert.alert_id,
+                alert.story_key,
+                alert.revision,
+                channel,
+            )
+
+    async def dead(self, channel: str, alerts: Sequence[Alert], reason: str, attempts: int) -> None:
+        await self.sink.publish(letters_for(alerts, channel, reason, attempts))
+        self.ledger.mark_dead(alerts, channel, reason, attempts)
+        self.metrics.deliveries.labels(channel, "dead_lettered").inc(len(alerts))
+        self.metrics.dlq_size.labels(channel).inc(len(alerts))
+        log.error("dead-lettered %d alert(s) for %s: %s", len(alerts), channel, reason)
+
+
+def _describe_channels(config: ChannelsConfig, built: BuiltChannels) -> str:
+    parts = []
+    for options in config.channels:
+        tags = [options.type]
+        if options.name in config.default:
+            tags.append("default")
+        if options.digest:
+            tags.append(f"digest {options.digest:g}s")
+        if options.name in built.disabled:
+            tags.append("DISABLED")
+        parts.append(f"{options.name} ({', '.join(tags)})")
+    return ", ".join(parts)
+
+
+class DeliveryService:
+    """Owns the lanes, the router and the offset bookkeeping of one consumer."""
+
+    def __init__(
+        self,
+        config: ChannelsConfig,
+        built: BuiltChannels,
+        ledger: Ledger,
+        sink: DeadLetterSink,
+        metrics: AlertsMetrics,
+    ):
+        self.config = config
+        self.built = built
+        self.ledger = ledger
+        self.sink = sink
+        self.metrics = metrics
+        self.closing = Closing()
+        self.tracker: OffsetTracker[Any] = OffsetTracker()
+        self.router = Router(config, built.enabled, built.disabled)
+        self.settler = LedgerSettler(ledger, sink, metrics)
+        limiter = RateLimiter()
+        self.lanes: dict[str, Lane | DigestLane] = {}
+        for name, channel in built.enabled.items():
+            options = channel.options
+            if options.digest:
+                self.lanes[name] = DigestLane(
+                    channel,
+                    options.digest,
+                    config.retry,
+                    limiter,
+                    self.settler,
+                    ledger,
+                    metrics,
+                    self.closing,
+                )
+            else:
+                self.lanes[name] = Lane(channel, config.retry, limiter, self.settler, metrics, self.closing)
+        for options in config.channels:
+            metrics.channel_enabled.labels(options.name).set(1 if options.name in built.enabled else 0)
+            metrics.dlq_size.labels(options.name).set(0)
+        for name, n in ledger.dead_counts().items():
+            metrics.dlq_size.labels(name).set(n)
+
+    async def _publish(self, letters: Sequence[DeadLetter]) -> None:
+        while True:
+            try:
+                await self.sink.publish(letters)
+                return
+            except Exception as exc:
+                log.error("cannot publish to %s: %s; retrying", self.sink.topic, exc)
+                if not await self.closing.sleep(2.0):
+                    raise
+
+    async def handle(self, partition: Any, offset: int, value: bytes | None, topic: str = "") -> None:
+        """Route one record to its lanes; the record's offset is settled when they are done."""
+        try:
+            alert = Alert.from_bytes(value)
+        except RecordError as exc:
+            log.error("%s[%s]@%d is not an alert: %s; dead-lettered", topic, partition, offset, exc)
+            p = getattr(partition, "partition", 0)
+            await self._publish([undecodable(value, str(exc), topic, p, offset)])
+            self.metrics.records.labels("undecodable").inc()
+            self.tracker.add(partition, offset, 0)
+            return
+        route = self.router.route(alert)
+        for name in route.filtered:
+            self.metrics.deliveries.labels(name, "filtered").inc()
+        for name in route.rerouted:
+            self.metrics.deliveries.labels(name, "rerouted").inc()
+        if route.unroutable:
+            log.error("alert %s cannot be delivered: %s; dead-lettered", alert.alert_id, route.unroutable)
+            await self._publish(
+                [DeadLetter(alert=alert, reason=route.unroutable, topic=topic, offset=offset)]
+            )
+            self.metrics.records.labels("unroutable").inc()
+            self.tracker.add(partition, offset, 0)
+            return
+        self.metrics.records.labels("ok").inc()
+        self.tracker.add(partition, offset, len(route.targets))
+        now = time.monotonic()
+        for name in route.targets:
+            self.lanes[name].put(Job(alert, partial(self.tracker.settle, partition, offset), now))
+        self.metrics.in_flight.set(self.tracker.in_flight())
+
+    def start_lanes(self) -> list[asyncio.Task[None]]:
+        """One task per channel."""
+        return [asyncio.create_task(lane.run(), name=f"lane-{name}") for name, lane in self.lanes.items()]
+
+    async def stop_lanes(self, tasks: list[asyncio.Task[None]], grace_s: float = STOP_GRACE_S) -> None:
+        """Let sends in progress finish (up to ``grace_s``), then cancel what is left."""
+        self.closing.event.set()
+        for lane in self.lanes.values():
+            lane.wake()
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=grace_s)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _consume(service: DeliveryService, consumer: Any, stop: StopFlag, topic: str) -> None:
+    paused = False
+    while not stop.is_set():
+        busy = service.tracker.in_flight() >= MAX_IN_FLIGHT
+        if busy != paused:
+            parts = list(consumer.assignment())
+            (consumer.pause if busy else consumer.resume)(*parts)
+            paused = busy
+            log.warning("reading %s: %s in-flight records", "paused" if busy else "resumed", MAX_IN_FLIGHT)
+        batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=500)
+        for tp, records in batches.items():
+            for record in records:
+                await service.handle(tp, record.offset, record.value, topic)
+        await _commit(service, consumer)
+        service.metrics.in_flight.set(service.tracker.in_flight())
+
+
+async def _commit(service: DeliveryService, consumer: Any) -> None:
+    positions = service.tracker.to_commit()
+    if not positions:
+        return
+    assigned = consumer.assignment()
+    positions = {tp: pos for tp, pos in positions.items() if tp in assigned}
+    try:
+        await consumer.commit(positions)
+    except Exception as exc:  # a rebalance in progress: the next owner re-reads, the ledger dedups
+        log.warning("offset commit failed (%s); will retry", exc)
+        return
+    service.tracker.committed(positions)
+
+
+def _rebalance_listener(service: DeliveryService, consumer: Any) -> Any:
+    from aiokafka import ConsumerRebalanceListener
+
+    class Listener(ConsumerRebalanceListener):
+        async def on_partitions_revoked(self, revoked: Any) -> None:
+            await _commit(service, consumer)
+            for tp in revoked:
+                service.tracker.forget(tp)
+
+        async def on_partitions_assigned(self, assigned: Any) -> None:
+            log.info("reading partitions %s", sorted(tp.partition for tp in assigned))
+
+    return Listener()
+
+
+def group_id(settings: Settings) -> str:
+    """The consumer group of ``wirewatch deliver``: ``<prefix>.deliver``."""
+    return f"{settings.topic_prefix}.deliver"
+
+
+async def run_deliver(
+    settings: Settings,
+    channels: ChannelsConfig,
+    stop: StopFlag,
+    *,
+    env: Mapping[str, str] | None = None,
+    registry: ChannelRegistry | None = None,
+    metrics: AlertsMetrics | None = None,
+) -> None:
+    """Deliver alerts until ``stop`` is set, then stop cleanly (in-flight work is re-read next time).
+
+    ``env`` supplies the channels' secrets (default: the process environment);
+    ``metrics`` defaults to the global Prometheus registry. Raises
+    ``BrokerError`` when no broker is configured or reachable.
+    """
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+    from aiokafka.errors import KafkaError
+
+    if not settings.kafka_bootstrap:
+        raise BrokerError("no broker configured: set WIREWATCH_KAFKA_BOOTSTRAP (or run `wirewatch up`)")
+    topics = Topics.from_settings(settings)
+    metrics = metrics or AlertsMetrics.create()
+    context = ChannelContext(os.environ if env is None else env, settings.data_dir)
+    built = build_channels(channels, context, registry)
+    ledger = Ledger.open(settings.data_dir)
+    kafka = {"bootstrap_servers": settings.kafka_bootstrap, **settings.kafka_client_config()}
+    producer = AIOKafkaProducer(acks="all", enable_idempotence=True, **kafka)
+    consumer = AIOKafkaConsumer(
+        group_id=group_id(settings),
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_interval_ms=600_000,
+        **kafka,
+    )
+    service = DeliveryService(
+        channels, built, ledger, DeadLetterSink(producer, topics.deliveries_dlq), metrics
+    )
+    log.info("channels: %s", _describe_channels(channels, built))
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        try:
+            await producer.start()
+            consumer.subscribe([topics.alerts], listener=_rebalance_listener(service, consumer))
+            await consumer.start()
+        except KafkaError as exc:
+            raise BrokerError(f"Kafka at {settings.kafka_bootstrap} does not answer: {exc}") from None
+        tasks = service.start_lanes()
+        log.info("delivering %s with group %s", topics.alerts, group_id(settings))
+        await _consume(service, consumer, stop, topics.alerts)
+    finally:
+        await service.stop_lanes(tasks)
+        try:
+            await _commit(service, consumer)
+        finally:
+            await consumer.stop()
+            await producer.stop()
+            await built.aclose()
+            ledger.close()
+            log.info("delivery stopped")
