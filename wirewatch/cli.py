@@ -122,7 +122,7 @@ def up(
 
 
 def _register_services() -> None:
-    for module in ("ingest.cli", "processors.cli", "alerts.cli"):
+    for module in ("ingest.cli", "processors.cli", "processors.stream.commands", "alerts.cli"):
         importlib.import_module(module).register(app)
 
 
@@ -132,7 +132,8 @@ _register_services()
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: run the app, turning library errors into one line."""
     try:
-        app(args=argv, prog_name="wirewatch", standalone_mode=False)
+        # Without standalone mode click returns the code of a typer.Exit instead of exiting.
+        code = app(args=argv, prog_name="wirewatch", standalone_mode=False)
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "Abort":
             return 130
         raise
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def data_path(settings: Settings, *parts: str) -> Path:

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     broker_port: int = Field(default=0, ge=0, le=65535, description="0 = pick a free port")
     broker_heap: str = "512m"
 
+    # Stream processor (see processors/stream/): story grouping, dedup, surges.
+    story_window_hours: float = Field(default=6.0, gt=0, description="reports of one story join within this")
+    dedup_ttl_hours: float = Field(default=48.0, gt=0, description="how long an item id is remembered")
+    surge_window_minutes: float = Field(default=30.0, gt=0, description="hopping window size")
+    surge_step_minutes: float = Field(default=5.0, gt=0, description="hopping window step")
+    surge_baseline_hours: float = Field(default=6.0, gt=0, description="trailing baseline span")
+    surge_min_count: int = Field(default=5, ge=1, description="mentions in one window to call a surge")
+    surge_factor: float = Field(default=3.0, ge=1, description="times the trailing baseline")
+
     metrics_host: str = "127.0.0.1"
     ingest_metrics_port: int = 9401
     process_metrics_port: int = 9402

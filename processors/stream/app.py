@@ -1,0 +1,268 @@
+"""The faust app: three thin agents around the pure stages.
+
+::
+
+    items (key item id) ──match_items──▶ candidates (key rule) ──tell_stories──▶ alerts (key story)
+                              │
+                              └────────▶ mentions (key entity) ──count_surges──▶ alerts
+
+Each agent decodes, calls a pure function (engine, ``StoryBook.apply``,
+``surge.observe``) and sends. State lives in changelog-backed tables keyed
+like the agent's input, so it sits on the partition being processed. A
+record that cannot be decoded or handled is logged with topic, partition and
+offset, counted, sent to the items dead-letter topic, and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import faust
+
+from processors.stream import dedup
+from processors.stream.candidates import Candidate, Mention
+from processors.stream.live_watchlist import EngineHolder, WatchlistFollower
+from processors.stream.metrics import ProcessorMetrics
+from processors.stream.stories import StoryBook
+from processors.stream.surge import SurgePolicy, observe
+from wirewatch.records import Alert, NewsItem, RecordError, utcnow
+from wirewatch.settings import Settings
+from wirewatch.topics import Topics
+
+log = logging.getLogger(__name__)
+
+PURGE_EVERY_S = 60.0
+
+
+def faust_broker_url(bootstrap: str) -> list[str]:
+    return [f"kafka://{hostport.strip()}" for hostport in bootstrap.split(",") if hostport.strip()]
+
+
+def group_id(settings: Settings) -> str:
+    """Consumer group (and faust app id) of the processor workers."""
+    return f"{settings.topic_prefix}-processor"
+
+
+@dataclass
+class ProcessorApp:
+    """The faust app plus what its agents share; build with ``build_app``."""
+
+    app: faust.App
+    holder: EngineHolder
+    metrics: ProcessorMetrics
+
+
+def surge_policy(settings: Settings) -> SurgePolicy:
+    return SurgePolicy(
+        size=timedelta(minutes=settings.surge_window_minutes),
+        step=timedelta(minutes=settings.surge_step_minutes),
+        baseline=timedelta(hours=settings.surge_baseline_hours),
+        min_count=settings.surge_min_count,
+        factor=settings.surge_factor,
+    )
+
+
+def build_app(
+    settings: Settings, bootstrap: str, watchlist_file: Path, metrics: ProcessorMetrics
+) -> ProcessorApp:
+    """Build the faust app and its agents (nothing runs until a faust Worker starts it)."""
+    topics = Topics.from_settings(settings)
+    parts = settings.partitions
+    datadir = settings.data_dir / "processor"
+    datadir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        group_id(settings),
+        broker=faust_broker_url(bootstrap),
+        store="memory://",
+        web_enabled=False,
+        autodiscover=False,
+        topic_partitions=parts,
+        topic_replication_factor=settings.replication_factor,
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        datadir=str(datadir),
+    )
+    raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "value_serializer": "raw"}
+    items_topic = app.topic(topics.items, partitions=parts, **raw)
+    candidates_topic = app.topic(
+        f"{topics.prefix}.processor.candidates.v1", partitions=parts, internal=True, **raw
+    )
+    mentions_topic = app.topic(
+        f"{topics.prefix}.processor.mentions.v1", partitions=parts, internal=True, **raw
+    )
+    alerts_topic = app.topic(topics.alerts, **raw)
+    dlq_topic = app.topic(topics.items_dlq, **raw)
+
+    seen = app.Table("seen", default=None, partitions=parts, help="item id -> dedup entry")
+    books = app.Table("stories", default=None, partitions=parts, help="rule -> open stories")
+    surges = app.Table("surges", default=None, partitions=parts, help="entity -> window counts")
+
+    holder = EngineHolder()
+    window = timedelta(hours=settings.story_window_hours)
+    policy = surge_policy(settings)
+    ttl_s = settings.dedup_ttl_hours * 3600
+    last_purge: dict[int, float] = {}
+
+    async def dead_letter(event: faust.types.EventT, stage: str, reason: str) -> None:
+        msg = event.message
+        log.error(
+            "dead-lettering %s record %s[%d]@%d: %s", stage, msg.topic, msg.partition, msg.offset, reason
+        )
+        metrics.poison.labels(stage).inc()
+        if stage == "items":
+            metrics.items.labels("poison").inc()
+        headers = [
+            ("wirewatch-stage", stage.encode()),
+            ("wirewatch-error", reason[:500].encode("utf-8", "replace")),
+            ("wirewatch-source", f"{msg.topic}[{msg.partition}]@{msg.offset}".encode()),
+        ]
+        await dlq_topic.send(key=msg.key, value=msg.value, headers=headers)
+
+    async def emit(alert: Alert, fetched_at: Any) -> None:
+        await alerts_topic.send(key=alert.story_key.encode("utf-8"), value=alert.to_bytes())
+        metrics.alerts.labels(alert.kind, alert.rule, alert.severity).inc()
+        if fetched_at is not None:
+            metrics.latency.observe(max(0.0, (utcnow() - fetched_at).total_seconds()))
+
+    def purge(partition: int) -> None:
+        # Deletes must happen while an event of this partition is current, so
+        # their changelog records land on the right partition.
+        now = time.time()
+        if now - last_purge.get(partition, 0.0) < PURGE_EVERY_S:
+            return
+        last_purge[partition] = now
+        prefix = f"{partition}:"
+        stale = [
+            k for k, v in seen.items() if v and v["o"].startswith(prefix) and dedup.expired(v, now, ttl_s)
+        ]
+        for key in stale:
+            del seen[key]
+
+    async def handle_item(event: faust.types.EventT) -> None:
+        msg = event.message
+        item = NewsItem.from_bytes(msg.value)
+        admitted, entry = dedup.admit(seen.get(item.id), item, f"{msg.partition}:{msg.offset}")
+        if not admitted:
+            metrics.items.labels("duplicate").inc()
+            return
+        engine = await holder.get()
+        decision = engine.evaluate(item.text, item.lang)
+        for name in decision.actors:
+            metrics.matches.labels("actor", name).inc()
+        for name in decision.regions:
+            metrics.matches.labels("region", name).inc()
+        evidence = decision.evidence()
+        alert_item = {
+            "id": item.id,
+            "title": item.title,
+            "url": item.url,
+            "source": item.source,
+            "lang": item.lang,
+            "published_at": item.published_at,
+            "fetched_at": item.fetched_at,
+        }
+        for hit in decision.rules:
+            candidate = Candidate.model_validate(
+                {
+                    "item": alert_item,
+                    "rule": hit.name,
+                    "severity": hit.severity,
+                    "notify": list(hit.notify),
+                    "families": list(decision.escalation_families),
+                    "actors": list(decision.actors),
+                    "regions": list(decision.regions),
+                    "evidence": evidence,
+                    "watchlist_version": engine.version,
+                    "content_hash": (entry or {}).get("h", ""),
+                }
+            )
+            await candidates_topic.send(key=candidate.partition_key, value=candidate.to_bytes())
+        if decision.escalations:
+            severity = decision.severity or "low"
+            for kind, names in (("actor", decision.actors), ("region", decision.regions)):
+                for name in names:
+                    mention = Mention(
+                        entity=name,
+                        kind=kind,
+                        item_id=item.id,
+                        escalations=list(decision.escalations),
+                        severity=severity,
+                        at=item.fetched_at,
+                        watchlist_version=engine.version,
+                    )
+                    await mentions_topic.send(key=name.encode("utf-8"), value=mention.to_bytes())
+        if entry is not None:
+            seen[item.id] = entry
+        metrics.items.labels("processed").inc()
+
+    @app.agent(items_topic, name="match-items")
+    async def match_items(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            try:
+                await handle_item(event)
+            except (RecordError, ValueError) as exc:
+                await dead_letter(event, "items", str(exc))
+            except Exception as exc:  # one bad record must not stop the stream
+                log.exception("item handling failed")
+                await dead_letter(event, "items", f"{type(exc).__name__}: {exc}")
+            purge(event.message.partition)
+
+    @app.agent(candidates_topic, name="tell-stories")
+    async def tell_stories(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            msg = event.message
+            try:
+                candidate = Candidate.model_validate_json(msg.value)
+                book = StoryBook.from_dict(books.get(candidate.rule))
+                alert = book.apply(candidate, msg.offset, window)
+                books[candidate.rule] = book.to_dict()
+                if alert is not None:
+                    await emit(alert, candidate.item.fetched_at)
+            except Exception as exc:
+                log.exception("story handling failed")
+                await dead_letter(event, "stories", f"{type(exc).__name__}: {exc}")
+
+    @app.agent(mentions_topic, name="count-surges")
+    async def count_surges(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            msg = event.message
+            try:
+                mention = Mention.model_validate_json(msg.value)
+                state, alert = observe(surges.get(mention.entity), mention, msg.offset, policy)
+                surges[mention.entity] = state
+                if alert is not None:
+                    await emit(alert, mention.at)
+            except Exception as exc:
+                log.exception("surge handling failed")
+                await dead_letter(event, "surges", f"{type(exc).__name__}: {exc}")
+
+    follower = WatchlistFollower(
+        bootstrap=bootstrap,
+        topic=topics.watchlist,
+        fallback=watchlist_file,
+        holder=holder,
+        metrics=metrics,
+        client_config=settings.kafka_client_config(),
+    )
+
+    @app.task
+    async def follow_watchlist() -> None:
+        delay = 1.0
+        while True:
+            try:
+                await follower.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("watchlist follower failed; retrying in %.0f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    return ProcessorApp(app=app, holder=holder, metrics=metrics)

@@ -1,0 +1,231 @@
+"""Story grouping: one alert per story, across outlets and languages.
+
+All candidates of one rule arrive, in order, on one partition (keyed by
+rule). The state of that key is a ``StoryBook``: the rule's open stories.
+A candidate joins an open story of the same rule when it shares an
+escalation family and an anchor (a region, or an actor when neither side
+names a region) within the story window; otherwise it opens a new story.
+
+Alerts are emitted when a story opens (revision 0), when a new outlet
+joins it (the source count grows) and when its severity rises. The story
+key and ``alert_id`` are derived from the first report and the revision
+only, so replaying the same input after a crash yields the same ids.
+
+Replays are recognised by offset: the book remembers the last input offset
+it applied; an input at or below it is a replay, and re-emits the alert it
+triggered (same ``alert_id``: downstream drops the copy) or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from processors.stream.candidates import Candidate
+from wirewatch.records import Alert, AlertItem, Evidence, severity_rank
+
+MAX_ITEMS_IN_ALERT = 20
+MAX_EVIDENCE = 40
+MAX_ITEM_IDS = 500
+MAX_REPLAY_MEMORY = 200
+
+
+def _digest(*parts: str, size: int = 16) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:size]
+
+
+def alert_id_for(story_key: str, revision: int) -> str:
+    """Deterministic id of one revision of one story."""
+    return f"al-{_digest(story_key, str(revision), size=24)}"
+
+
+def _union(a: list[str], b: list[str]) -> list[str]:
+    return sorted(set(a) | set(b))
+
+
+@dataclass
+class Story:
+    """The state of one story (JSON-serialisable through ``to_dict``)."""
+
+    key: str
+    rule: str
+    families: list[str]
+    actors: list[str]
+    regions: list[str]
+    escalations: list[str]
+    severity: str
+    notify: list[str]
+    items: list[dict[str, Any]]
+    item_ids: list[str]
+    sources: list[str]
+    evidence: list[dict[str, Any]]
+    first_seen: str
+    last_seen: str
+    revision: int
+    watchlist_version: str
+    trigger: str  # item id that produced the current revision
+
+    @property
+    def last(self) -> datetime:
+        return datetime.fromisoformat(self.last_seen)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Story:
+        return cls(**data)
+
+    def anchors_meet(self, c: Candidate) -> bool:
+        if self.regions or c.regions:
+            return bool(set(self.regions) & set(c.regions))
+        return bool(set(self.actors) & set(c.actors))
+
+    def to_alert(self, update_reason: str | None = None) -> Alert:
+        return Alert(
+            alert_id=alert_id_for(self.key, self.revision),
+            story_key=self.key,
+            kind="escalation",
+            rule=self.rule,
+            severity=self.severity,
+            actors=self.actors,
+            regions=self.regions,
+            escalations=self.escalations,
+            evidence=[Evidence.model_validate(e) for e in self.evidence],
+            items=[AlertItem.model_validate(i) for i in self.items[:MAX_ITEMS_IN_ALERT]],
+            source_count=len(self.sources),
+            first_seen=datetime.fromisoformat(self.first_seen),
+            last_seen=datetime.fromisoformat(self.last_seen),
+            revision=self.revision,
+            watchlist_version=self.watchlist_version,
+            notify=self.notify,
+            update_reason=update_reason,
+        )
+
+
+def _new_story(c: Candidate) -> Story:
+    anchor = ",".join(c.regions or c.actors)
+    key = f"{c.rule}:{'+'.join(c.families)}:{anchor}:{_digest(c.item.id, size=10)}"
+    at = c.at.isoformat()
+    return Story(
+        key=key,
+        rule=c.rule,
+        families=list(c.families),
+        actors=list(c.actors),
+        regions=list(c.regions),
+        escalations=list(c.families),
+        severity=c.severity,
+        notify=list(c.notify),
+        items=[c.item.model_dump(mode="json")],
+        item_ids=[c.item.id],
+        sources=[c.item.source],
+        evidence=[e.model_dump(mode="json") for e in c.evidence][:MAX_EVIDENCE],
+        first_seen=at,
+        last_seen=at,
+        revision=0,
+        watchlist_version=c.watchlist_version,
+        trigger=c.item.id,
+    )
+
+
+@dataclass
+class StoryBook:
+    """The open stories of one rule, and the last input offset applied."""
+
+    stories: list[Story]
+    offset: int = -1
+    # The alert each recent input offset triggered, for replays (offset -> alert JSON).
+    emitted: dict[str, str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stories": [s.to_dict() for s in self.stories],
+            "offset": self.offset,
+            "emitted": self.emitted or {},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> StoryBook:
+        if not data:
+            return cls(stories=[])
+        return cls(
+            stories=[Story.from_dict(s) for s in data.get("stories", [])],
+            offset=int(data.get("offset", -1)),
+            emitted=dict(data.get("emitted", {})),
+        )
+
+    def apply(self, c: Candidate, offset: int, window: timedelta) -> Alert | None:
+        """Apply one candidate read at ``offset``; return the alert to emit, if any."""
+        if offset <= self.offset:
+            replayed = (self.emitted or {}).get(str(offset))
+            return Alert.model_validate_json(replayed) if replayed else None
+        self.offset = offset
+        alert = self._apply(c, window)
+        # Only the uncommitted tail can be replayed; keep the latest few.
+        recent = sorted((self.emitted or {}).items(), key=lambda kv: int(kv[0]))[-MAX_REPLAY_MEMORY:]
+        emitted = dict(recent)
+        if alert is not None:
+            emitted[str(offset)] = alert.model_dump_json()
+        self.emitted = emitted
+        return alert
+
+    def _apply(self, c: Candidate, window: timedelta) -> Alert | None:
+        at = c.at
+        self.stories = [s for s in self.stories if at - s.last <= window]
+        story = self._find(c, window)
+        if story is None:
+            story = _new_story(c)
+            self.stories.append(story)
+            return story.to_alert()
+        return _join(story, c)
+
+    def _find(self, c: Candidate, window: timedelta) -> Story | None:
+        at = c.at
+        best = None
+        for story in self.stories:
+            if c.item.id in story.item_ids:
+                return story
+            if story.rule != c.rule or not set(story.families) & set(c.families):
+                continue
+            if abs(at - story.last) > window or not story.anchors_meet(c):
+                continue
+            if best is None or story.last > best.last:
+                best = story
+        return best
+
+
+def _join(story: Story, c: Candidate) -> Alert | None:
+    reasons = []
+    new_source = c.item.source not in story.sources
+    if c.item.id in story.item_ids:
+        # The same item updated in place: refresh its title/summary link.
+        story.items = [c.item.model_dump(mode="json") if i["id"] == c.item.id else i for i in story.items]
+    else:
+        story.item_ids = [*story.item_ids, c.item.id][-MAX_ITEM_IDS:]
+        story.items.append(c.item.model_dump(mode="json"))
+        story.items.sort(key=lambda i: i["published_at"])
+        if len(story.items) > MAX_ITEMS_IN_ALERT:  # keep the first reports and the latest ones
+            half = MAX_ITEMS_IN_ALERT // 2
+            story.items = story.items[:half] + story.items[-half:]
+    if new_source:
+        story.sources.append(c.item.source)
+        reasons.append(f"reported by {len(story.sources)} sources (new: {c.item.source})")
+    if severity_rank(c.severity) > severity_rank(story.severity):
+        reasons.append(f"severity raised from {story.severity} to {c.severity}")
+        story.severity = c.severity
+    story.actors = _union(story.actors, c.actors)
+    story.regions = _union(story.regions, c.regions)
+    story.escalations = _union(story.escalations, c.families)
+    story.notify = _union(story.notify, c.notify)
+    story.evidence = (story.evidence + [e.model_dump(mode="json") for e in c.evidence])[:MAX_EVIDENCE]
+    at = c.at.isoformat()
+    story.last_seen = max(story.last_seen, at, key=lambda s: datetime.fromisoformat(s))
+    story.first_seen = min(story.first_seen, at, key=lambda s: datetime.fromisoformat(s))
+    story.watchlist_version = c.watchlist_version
+    if not reasons:
+        return None
+    story.revision += 1
+    story.trigger = c.item.id
+    return story.to_alert(update_reason="; ".join(reasons))
