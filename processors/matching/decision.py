@@ -16,8 +16,10 @@ class Match:
 
     ``alias`` is the watchlist spelling (or escalation term) that matched,
     ``matched`` the words of the text, ``start``/``end`` their character
-    offsets in the original text, ``score`` 100 for an exact match, 95 for a
-    transliteration-equivalent spelling, else the fuzzy score (0–100).
+    offsets in the original text. ``score``: 100 for the listed spelling
+    (case, accents, apostrophes aside), 95 for a spelling with the same
+    transliteration key (Daech for Daesh), else the fuzzy similarity of the
+    keys, from the entry's threshold (default 88) up to 94.
     """
 
     entity: str

@@ -1,0 +1,140 @@
+"""Watchlist spellings compiled for matching, and the exact pass over them.
+
+Built once per watchlist by ``Engine.build``. Every spelling becomes an
+``Alias`` (normalised words + transliteration keys); an Aho-Corasick
+automaton over space-delimited keys finds every alias whose words appear,
+whole words only, in a text's key string, in one C-speed scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import ahocorasick
+
+from processors.matching.common import COMMON_WORDS
+from processors.matching.normalise import key, words
+from wirewatch.watchlist import DEFAULT_THRESHOLD, Actor, Region
+
+#: Aliases whose key is shorter than this match their exact spelling only.
+MIN_VARIANT_CHARS = 5
+
+#: Score given to a spelling equal to an alias once transliterated (Daech for Daesh).
+KEY_SCORE = 95.0
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An actor or region as the engine sees it: canonical name, kind and tags."""
+
+    name: str
+    kind: Literal["actor", "region"]
+    tags: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One watchlist spelling, ready to match.
+
+    ``strict`` aliases (short, common words, or ``exact: true`` entries) only
+    match their own normalised words; the others also match spellings with
+    the same key (exact pass) or close enough (fuzzy pass, ``threshold``).
+    """
+
+    entity: int
+    spelling: str
+    words: tuple[str, ...]
+    keys: tuple[str, ...]
+    strict: bool
+    threshold: float
+
+    @property
+    def joined(self) -> str:
+        """The keys without spaces: what fuzzy scores compare."""
+        return "".join(self.keys)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible match before overlaps are resolved: words ``start:end`` of the text."""
+
+    start: int
+    end: int
+    alias: int
+    score: float
+
+
+def compile_entities(actors: Iterable[Actor], regions: Iterable[Region]) -> tuple[list[Entity], list[Alias]]:
+    """Entities and their aliases (name first, then listed aliases), in watchlist order."""
+    entities: list[Entity] = []
+    aliases: list[Alias] = []
+    sections: tuple[tuple[Literal["actor", "region"], Iterable[Actor | Region]], ...] = (
+        ("actor", actors),
+        ("region", regions),
+    )
+    for kind, entries in sections:
+        for entry in entries:
+            index = len(entities)
+            entities.append(Entity(entry.name, kind, frozenset(entry.tags)))
+            threshold = entry.threshold if entry.threshold is not None else DEFAULT_THRESHOLD
+            seen: set[tuple[str, ...]] = set()
+            for spelling in entry.spellings:
+                alias = make_alias(index, spelling, threshold, entry.exact)
+                if alias is not None and alias.words not in seen:
+                    seen.add(alias.words)
+                    aliases.append(alias)
+    return entities, aliases
+
+
+def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False) -> Alias | None:
+    """Compile one spelling; ``None`` if nothing is left of it after normalisation."""
+    ws = tuple(words(spelling))
+    if not ws:
+        return None
+    keys = tuple(key(w) for w in ws)
+    strict = (
+        exact
+        or len("".join(keys)) < MIN_VARIANT_CHARS
+        or len("".join(ws)) < MIN_VARIANT_CHARS
+        or all(w in COMMON_WORDS for w in ws)
+    )
+    return Alias(entity, spelling, ws, keys, strict, threshold)
+
+
+def key_line(keys: Iterable[str]) -> str:
+    """Keys joined by single spaces with a space at each end, so patterns match whole words."""
+    return " " + " ".join(keys) + " "
+
+
+class ExactIndex:
+    """Aho-Corasick over alias keys: finds spellings equal to an alias once transliterated."""
+
+    def __init__(self, aliases: list[Alias]):
+        self._aliases = aliases
+        by_pattern: dict[str, list[int]] = {}
+        for i, alias in enumerate(aliases):
+            by_pattern.setdefault(key_line(alias.keys), []).append(i)
+        self._automaton = ahocorasick.Automaton()
+        for pattern, ids in by_pattern.items():
+            self._automaton.add_word(pattern, (len(pattern), tuple(ids)))
+        if by_pattern:
+            self._automaton.make_automaton()
+        self._empty = not by_pattern
+
+    def find(self, text_words: list[str], line: str) -> Iterator[Candidate]:
+        """Candidates in a text whose words are ``text_words`` and key line is ``line``."""
+        if self._empty:
+            return
+        aliases = self._aliases
+        for end, (length, ids) in self._automaton.iter(line):
+            first = line.count(" ", 0, end - length + 2) - 1
+            for i in ids:
+                alias = aliases[i]
+                last = first + len(alias.keys)
+                same = tuple(text_words[first:last]) == alias.words
+                if same:
+                    yield Candidate(first, last, i, 100.0)
+                elif not alias.strict and not all(w in COMMON_WORDS for w in text_words[first:last]):
+                    yield Candidate(first, last, i, KEY_SCORE)

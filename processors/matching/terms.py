@@ -1,0 +1,164 @@
+"""Escalation terms: multiword phrases, ``*`` gaps, inflected forms, either language.
+
+Compiled once per watchlist by ``Engine.build``; ``TermIndex.find`` runs on
+the normalised words of every text. A term written ``air strike`` also
+matches ``airstrike``, ``air-strike`` and ``air strikes``; ``frappe
+aérienne`` matches ``frappes aériennes``; ``violation de * espace aérien``
+matches ``violations de son espace aérien`` and ``violation de l'espace
+aérien`` (``*`` = up to three words). French and English terms apply to
+items of any language: wires quote each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import product
+
+from processors.matching.normalise import words
+from wirewatch.watchlist import Escalation
+
+#: Most words a ``*`` stands for.
+GAP_WORDS = 3
+
+#: Little words that stand for each other inside a term (de/du/des, son/sa/leur…).
+_EQUIVALENT = (
+    {"de", "du", "des", "d"},
+    {"le", "la", "les", "l"},
+    {"a", "au", "aux", "the", "an"},
+    {"un", "une"},
+    {"son", "sa", "ses", "leur", "leurs"},
+    {"its", "their", "his", "her"},
+)
+_FUNCTION = {w: frozenset(group) for group in _EQUIVALENT for w in group}
+
+_SUFFIXES = ("", "s", "x", "e", "es", "d", "ed", "ing", "ings")
+
+Gap = None
+Slot = frozenset[str] | None  # a word's accepted forms, or a gap (None)
+
+
+def inflections(word: str) -> frozenset[str]:
+    """Forms a term word accepts: plural s/x, feminine e, -ed/-ing; little words are swapped.
+
+    ``aerienne`` → aerien, aeriens, aerienne, aeriennes…; ``strike`` →
+    strikes, striking…; ``tir`` → tirs; ``de`` → de, du, des.
+    """
+    if word in _FUNCTION:
+        return _FUNCTION[word]
+    if len(word) <= 3:
+        return frozenset({word, word + "s"})
+    stems = {word}
+    if word.endswith("e"):
+        stems.add(word[:-1])
+    if word.endswith("nne"):
+        stems.add(word[:-2])
+    if word.endswith("en"):
+        stems.add(word + "n")
+    forms = {stem + suffix for stem in stems for suffix in _SUFFIXES}
+    if word.endswith("al"):
+        forms.add(word[:-2] + "aux")
+    return frozenset(forms)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One way of writing a term: slots of accepted word forms and gaps."""
+
+    escalation: int
+    text: str
+    slots: tuple[Slot, ...]
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    """Words ``start:end`` of a text say the escalation through ``term``."""
+
+    start: int
+    end: int
+    escalation: int
+    term: str
+
+
+def _parts(term: str) -> list[str | None]:
+    parts: list[str | None] = []
+    for i, chunk in enumerate(term.split("*")):
+        if i:
+            parts.append(Gap)
+        parts.extend(words(chunk))
+    return parts
+
+
+def _variants(parts: list[str | None]) -> Iterator[tuple[Slot, ...]]:
+    """Every slot sequence of a term, with each pair of neighbouring content words joined or not."""
+    joints = [
+        i
+        for i in range(len(parts) - 1)
+        if parts[i] is not None
+        and parts[i + 1] is not None
+        and parts[i] not in _FUNCTION
+        and parts[i + 1] not in _FUNCTION
+    ]
+    for choice in product((False, True), repeat=len(joints)):
+        joined = {j for j, on in zip(joints, choice, strict=True) if on}
+        merged: list[str | None] = []
+        for i, part in enumerate(parts):
+            if i - 1 in joined and merged and merged[-1] is not None and part is not None:
+                merged[-1] = merged[-1] + part
+            else:
+                merged.append(part)
+        yield tuple(Gap if p is None else inflections(p) for p in merged)
+
+
+def compile_terms(escalations: Iterable[Escalation]) -> list[Term]:
+    """Every term of every escalation, in every spelling variant."""
+    out: list[Term] = []
+    for index, escalation in enumerate(escalations):
+        for text in escalation.terms.all():
+            parts = _parts(text)
+            if any(p is not None for p in parts):
+                out.extend(Term(index, text, slots) for slots in dict.fromkeys(_variants(parts)))
+    return out
+
+
+class TermIndex:
+    """Finds escalation terms in the normalised words of a text."""
+
+    def __init__(self, terms: list[Term]):
+        self._first: dict[str, list[Term]] = {}
+        for term in terms:
+            first = term.slots[0]
+            assert first is not None  # checked: a term never starts with '*'
+            for form in first:
+                self._first.setdefault(form, []).append(term)
+
+    def find(self, text_words: list[str]) -> Iterator[TermMatch]:
+        """Every place a term matches (its shortest reading at each start)."""
+        first = self._first
+        starts = set(text_words).intersection(first)
+        if not starts:
+            return
+        for i, w in enumerate(text_words):
+            if w in starts:
+                for term in first[w]:
+                    end = _match(term.slots, 1, text_words, i + 1)
+                    if end is not None:
+                        yield TermMatch(i, end, term.escalation, term.text)
+
+
+def _match(slots: tuple[Slot, ...], s: int, text_words: list[str], j: int) -> int | None:
+    """End of the text words matching ``slots[s:]`` from word ``j``, or ``None``."""
+    if s == len(slots):
+        return j
+    slot = slots[s]
+    if slot is None:
+        for skip in range(GAP_WORDS + 1):
+            if j + skip > len(text_words):
+                break
+            end = _match(slots, s + 1, text_words, j + skip)
+            if end is not None:
+                return end
+        return None
+    if j < len(text_words) and text_words[j] in slot:
+        return _match(slots, s + 1, text_words, j + 1)
+    return None
