@@ -27,8 +27,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-#: Services `up` starts, in start order (and shutdown order: upstream first).
-SERVICES: tuple[str, ...] = ()
+#: Services `up` starts, downstream first; they stop in reverse order (upstream first).
+SERVICES: tuple[str, ...] = ("deliver", "process", "ingest")
 
 
 def say(message: str) -> None:
@@ -101,13 +101,14 @@ def up(
         bootstrap = kafka.start()
         print(f"bootstrap: {bootstrap}", flush=True)
         say(f"Kafka ready in {time.monotonic() - started:.1f} s (log: {kafka.log_path})")
-    supervisor = Supervisor(env=child_env(bootstrap), say=say)
+    extra = _demo_env(settings) if demo else {}
+    supervisor = Supervisor(env=child_env(bootstrap, extra), say=say)
     failed = None
     try:
         ensure_topics(bootstrap, settings)
         for name in SERVICES:
             supervisor.spawn(name, service_argv(name))
-        say("pipeline running; Ctrl-C stops it" if SERVICES else "broker running; Ctrl-C stops it")
+        say(f"pipeline running; alerts also go to {settings.data_dir / 'alerts.jsonl'}; Ctrl-C stops it")
         failed = supervisor.wait(stop)
         if failed is not None and failed.proc is not None:
             say(f"{failed.name} exited with code {failed.proc.returncode}; stopping the pipeline")
@@ -119,6 +120,18 @@ def up(
         say("all stopped")
     if failed is not None:
         raise typer.Exit(1)
+
+
+def _demo_env(settings: Settings) -> dict[str, str]:
+    """Serve the bundled demo feeds and point ingest at them."""
+    from wirewatch.demo.server import feeds_yaml, serve_demo_feeds
+
+    server = serve_demo_feeds()
+    port = server.server_port
+    feeds = data_path(settings, "demo", "feeds.yaml")
+    feeds.write_text(feeds_yaml(port))
+    say(f"demo feeds on http://127.0.0.1:{port}/ (afp-fr.xml, wire-en.xml), new items over ~90 s")
+    return {"WIREWATCH_FEEDS": str(feeds)}
 
 
 def _register_services() -> None:

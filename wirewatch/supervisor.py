@@ -2,9 +2,9 @@
 
 Each service is its own process (as in docker-compose), its output prefixed
 with its name. A service that dies is reported and brings the whole pipeline
-down: nothing is restarted silently. Shutdown goes upstream first (ingest,
-then process, then deliver, then the broker) so downstream can finish what
-is in flight.
+down: nothing is restarted silently. Services start downstream first
+(deliver, process, ingest) and stop in the reverse order, upstream first, so
+downstream can finish what is in flight; the broker stops last.
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ class Supervisor:
         return None
 
     def stop_all(self, timeout_s: float = 20.0) -> None:
-        """SIGTERM each child in start order, SIGKILL if it does not exit in time."""
-        for child in self.children:
+        """SIGTERM each child, last started first; SIGKILL one that does not exit in time."""
+        for child in reversed(self.children):
             proc = child.proc
             if proc is None or proc.poll() is not None:
                 continue

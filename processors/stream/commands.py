@@ -51,9 +51,66 @@ def watchlist_apply(file: Path = typer.Argument(..., help="the watchlist YAML fi
     _say(f"published watchlist {watchlist.content_hash} from {file} to {topic}")
 
 
+def backtest(
+    since: str = typer.Option("24h", "--since", help="how far back: 24h, 7d, 90m, or an ISO-8601 time"),
+    watchlist: Path | None = typer.Option(
+        None, "--watchlist", "-w", help="watchlist to test (default: config)"
+    ),
+    jsonl: bool = typer.Option(False, "--jsonl", help="print each alert as a JSON line instead of a table"),
+) -> None:
+    """Replay stored items through a watchlist and show what it would have fired; sends nothing."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from processors.backtest import parse_since, run_backtest
+    from processors.matching import Engine
+    from wirewatch.errors import BrokerError
+    from wirewatch.settings import get_settings
+    from wirewatch.topics import Topics
+    from wirewatch.watchlist import load_watchlist
+
+    settings = get_settings()
+    engine = Engine.build(load_watchlist(watchlist or settings.watchlist))
+    bootstrap = settings.kafka_bootstrap
+    if not bootstrap:
+        raise BrokerError("WIREWATCH_KAFKA_BOOTSTRAP is not set: which cluster holds the items?")
+    start = parse_since(since)
+    err = Console(stderr=True)
+    columns = (TextColumn("replaying items"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("items", total=None)
+        report = run_backtest(
+            settings,
+            bootstrap,
+            Topics.from_settings(settings).items,
+            engine,
+            start,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            on_alert=(lambda a: print(a.model_dump_json(), flush=True)) if jsonl else (lambda a: None),
+        )
+    stories = len({a.story_key for a in report.alerts})
+    err.print(
+        f"{report.items} items since {start:%Y-%m-%d %H:%M} UTC ({report.duplicates} duplicates, "
+        f"{report.undecodable} undecodable) -> {stories} stories, {len(report.alerts)} alerts "
+        f"with watchlist {engine.version}"
+    )
+    if jsonl:
+        return
+    out = Console()
+    for heading, counts in report.summary().items():
+        table = Table(title=f"stories by {heading}")
+        table.add_column(heading)
+        table.add_column("stories", justify="right")
+        for name, n in counts.most_common(10):
+            table.add_row(name, str(n))
+        out.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``process`` to ``app`` and ``apply`` to the ``watchlist`` group."""
     from processors.cli import watchlist_app
 
     app.command("process")(process)
+    app.command("backtest")(backtest)
     watchlist_app.command("apply")(watchlist_apply)
