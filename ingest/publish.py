@@ -127,3 +127,23 @@ def _acked(kafka_future: Any, loop: asyncio.AbstractEventLoop) -> asyncio.Future
     kafka_future.add_callback(lambda meta: loop.call_soon_threadsafe(settle, meta, False))
     kafka_future.add_errback(lambda exc: loop.call_soon_threadsafe(settle, exc, True))
     return done
+
+
+class MemoryPublisher:
+    """Keeps published records in a list; for dry runs, benchmarks and tests.
+
+    ``fail_next`` makes the next ``publish`` raise ``BrokerError``, as a broker outage would.
+    """
+
+    def __init__(self) -> None:
+        self.records: list[Outgoing] = []
+        self.fail_next = False
+
+    async def publish(self, records: Sequence[Outgoing]) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise BrokerError("simulated broker outage")
+        self.records.extend(records)
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        pass

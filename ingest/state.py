@@ -12,16 +12,19 @@ still present in a feed are touched (at most hourly), so they are not.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 from ingest.fetch import Validators
 from wirewatch.settings import Settings
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 #: A seen id is re-stamped at most this often, to keep polls from writing on every item.
@@ -77,12 +80,14 @@ def state_path(settings: Settings) -> Path:
 class IngestState:
     """Validators and seen-set of one ingest process; used from the event-loop thread only."""
 
-    def __init__(self, path: Path, seen_max: int = 200_000, max_updates: int = 3):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | None, seen_max: int = 200_000, max_updates: int = 3):
+        """Open (or create) the state at ``path``; None keeps it in memory (tests, previews)."""
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.seen_max = seen_max
         self.max_updates = max_updates
-        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db = sqlite3.connect(path or ":memory:", isolation_level=None)
         # WAL survives a killed process; NORMAL sync is enough for that (not for power loss).
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -132,9 +137,9 @@ class IngestState:
         """
         now = time.time()
         rows = {r.id: (r.id, r.hash, r.revisions, now) for r in records}
-        forgotten = self._oldest(
-            len(self._seen) + sum(i not in self._seen for i in rows) - self.seen_max, rows
-        )
+        forgotten = self._overflow(rows)
+        for item_id in forgotten:
+            rows.pop(item_id, None)
         with self._db:  # one transaction: validators and seen-set move together
             self._db.execute("BEGIN")
             if validators is not None:
@@ -158,18 +163,23 @@ class IngestState:
             self._seen[item_id] = Seen(content_hash, revisions, stamp)
             self._seen.move_to_end(item_id)
         for item_id in forgotten:
-            del self._seen[item_id]
+            self._seen.pop(item_id, None)
         return len(forgotten)
 
-    def _oldest(self, count: int, keep: Iterable[str]) -> list[str]:
-        """The ``count`` least recently seen ids, except those in ``keep``."""
+    def _overflow(self, incoming: Mapping[str, object]) -> list[str]:
+        """Ids to forget so that the seen-set plus ``incoming`` stays within ``seen_max``.
+
+        The least recently seen go first; ``incoming`` ids count as the most recent,
+        in their order (only a single poll larger than ``seen_max`` reaches them).
+        """
+        excess = len(self._seen) + sum(i not in self._seen for i in incoming) - self.seen_max
+        if excess <= 0:
+            return []
         out: list[str] = []
-        if count <= 0:
-            return out
-        keep = set(keep)
         for item_id in self._seen:
-            if len(out) >= count:
-                break
-            if item_id not in keep:
+            if len(out) >= excess:
+                return out
+            if item_id not in incoming:
                 out.append(item_id)
-        return out
+        log.warning("seen_max (%d) is smaller than one poll's items; raise limits.seen_max", self.seen_max)
+        return out + list(incoming)[: excess - len(out)]

@@ -33,6 +33,8 @@ def fold(text: str, limit: int = MAX_SUMMARY_CHARS) -> str:
 def html_to_text(markup: str, limit: int = MAX_SUMMARY_CHARS) -> str:
     """The readable text of an HTML fragment, on one line, at most ``limit`` characters."""
     if "<" in markup:
+        # Control characters go first: "<\x1f?" must not turn into a tag once they are gone.
+        markup = _CONTROL.sub("", markup)
         markup = _TAG.sub(" ", _INLINE.sub("", _DROP_BLOCKS.sub(" ", markup)))
     if "&" in markup:
         markup = html.unescape(markup)
