@@ -148,13 +148,13 @@ def test_external_entities_read_no_local_file(tmp_path: Path) -> None:
     [
         (b"<rss/>", b"<rss/>"),
         (b'<!DOCTYPE rss PUBLIC "-//Netscape//DTD RSS 0.91//EN" "x.dtd"><rss/>', None),  # no subset
-        (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>', b"<?xml?><r>&a;</r>"),
+        (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><r/>', b'<?xml version="1.0"?><r/>'),
         (b'<!DOCTYPE r [<!ENTITY a "]>">]><r/>', b'">]><r/>'),  # cut early: what is left declares nothing
         (b"<!DOCTYPE a [<!ENTITY x 'y'>]><!DOCTYPE b [<!ENTITY z 'w'>]><r/>", b"<r/>"),
         (b"<r><![CDATA[<!DOCTYPE x [ y ]>]]></r>", None),  # after the root element: text
     ],
 )
 def test_disarm(body: bytes, expected: bytes | None) -> None:
-    out, removed = disarm(body.replace(b'<?xml version="1.0"?>', b"<?xml?>"))
+    out, removed = disarm(body)
     assert out == (body if expected is None else expected)
     assert removed is (expected is not None and expected != body)
