@@ -2,7 +2,8 @@
 
 - ``wirewatch deliver [--channels FILE]``: the delivery loop, until SIGTERM/SIGINT;
 - ``wirewatch dlq replay [--channel NAME]``: re-send dead letters, one JSON line each on stdout;
-- ``wirewatch channels check [FILE]``: validate channels.yaml and say which channels are enabled.
+- ``wirewatch channels check [FILE]``: validate channels.yaml and say which channels are enabled;
+- ``wirewatch channels test NAME``: send a sample alert to one channel now.
 
 Heavy imports stay inside the commands so ``wirewatch --help`` is fast.
 """
@@ -98,9 +99,11 @@ def check(file: Path | None = typer.Argument(None, help=CHANNELS_HELP)) -> None:
 
     from alerts.channels.base import ChannelContext
     from alerts.config import build_channels, load_channels
+    from wirewatch.logs import setup_logging
     from wirewatch.settings import get_settings
 
     settings = get_settings()
+    setup_logging("channels", "ERROR")  # the disabled reasons are in the output already
     config = load_channels(_channels_path(file))
     built = build_channels(config, ChannelContext(os.environ, settings.data_dir))
     for options in config.channels:
@@ -117,6 +120,43 @@ def check(file: Path | None = typer.Argument(None, help=CHANNELS_HELP)) -> None:
     _say(f"{config.source}: {len(config.channels)} channel(s), {len(built.disabled)} disabled")
 
 
+def test(
+    name: str = typer.Argument(..., help="the channel to send a sample alert to"),
+    channels: Path | None = typer.Option(None, "--channels", help=CHANNELS_HELP),
+) -> None:
+    """Send one sample alert to a channel now (no broker, no ledger); exit 1 if it fails."""
+    import asyncio
+    import os
+
+    from alerts.channels.base import ChannelContext
+    from alerts.config import build_channels, load_channels
+    from alerts.samples import sample_alert
+    from wirewatch.logs import setup_logging
+    from wirewatch.settings import get_settings
+
+    settings = get_settings()
+    setup_logging("channels", "ERROR")
+    config = load_channels(_channels_path(channels))
+    if config.get(name) is None:
+        _say(f"no channel named {name!r} in {config.source}")
+        raise typer.Exit(2)
+    built = build_channels(config, ChannelContext(os.environ, settings.data_dir), only=[name])
+    if name in built.disabled:
+        _say(built.disabled[name])
+        raise typer.Exit(1)
+
+    async def send() -> bool:
+        try:
+            delivery = await built.enabled[name].send(sample_alert(title="Wirewatch test alert"))
+        finally:
+            await built.aclose()
+        _say(f"{name}: sent" if delivery.ok else f"{name}: failed: {delivery.reason}")
+        return delivery.ok
+
+    if not asyncio.run(send()):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``deliver``, ``dlq replay`` and ``channels check`` to ``app``."""
     app.command("deliver")(deliver)
@@ -125,4 +165,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(dlq, name="dlq")
     channels = typer.Typer(help="Delivery channels (channels.yaml).", no_args_is_help=True)
     channels.command("check")(check)
+    channels.command("test")(test)
     app.add_typer(channels, name="channels")

@@ -81,7 +81,9 @@ def _issue_message(error: Any) -> str:
         return f"unknown key {loc[-1]!r}"
     if kind == "missing":
         return f"missing required key {loc[-1]!r}"
-    where = ".".join(str(p) for p in loc if not isinstance(p, int))
+    where = ".".join(str(p) for p in loc)
+    if kind == "string_pattern_mismatch":
+        return f"{where}: {error['input']!r} is not valid (expected {error['ctx']['pattern']})"
     return f"{where}: {error['msg']}" if where else str(error["msg"])
 
 

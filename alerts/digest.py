@@ -16,11 +16,8 @@ import time
 from collections.abc import Callable
 
 from alerts.channels.base import Channel
-from alerts.config import RetryPolicy
-from alerts.lanes import Closing, Job, Settler, send_with_retries, settle
+from alerts.lanes import Job, Sender
 from alerts.ledger import Ledger
-from alerts.metrics import AlertsMetrics
-from alerts.throttle import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -32,24 +29,18 @@ class DigestLane:
         self,
         channel: Channel,
         interval: float,
-        policy: RetryPolicy,
-        limiter: RateLimiter,
-        settler: Settler,
+        sender: Sender,
         ledger: Ledger,
-        metrics: AlertsMetrics,
-        closing: Closing,
         clock: Callable[[], float] = time.time,
     ):
         self.channel = channel
         self.interval = interval
-        self._policy = policy
-        self._limiter = limiter
-        self._settler = settler
+        self._sender = sender
         self._ledger = ledger
-        self._metrics = metrics
-        self._closing = closing
+        self._metrics = sender.metrics
+        self._closing = sender.closing
         self._clock = clock
-        self._gauge = metrics.digest_pending.labels(channel.name)
+        self._gauge = self._metrics.digest_pending.labels(channel.name)
         self._gauge.set(ledger.digest_count(channel.name))
 
     def put(self, job: Job) -> None:
@@ -75,21 +66,10 @@ class DigestLane:
         """Send everything pending now, chunk by chunk; False if closing interrupted it."""
         name = self.channel.name
         while pending := self._ledger.digest_pending(name, limit=self.channel.max_batch):
-            result = await send_with_retries(
-                self.channel,
-                pending,
-                self._policy,
-                self._limiter,
-                self._metrics,
-                self._closing,
-                digest=True,
-            )
-            if result is None:
-                return False
-            if not await settle(self._settler, name, pending, result, [None] * len(pending), self._closing):
+            if not await self._sender.deliver(self.channel, pending, [None] * len(pending), digest=True):
                 return False
             self._gauge.set(self._ledger.digest_count(name))
-            log.info("%s: digest of %d alert(s) %s", name, len(pending), "sent" if result[0].ok else "failed")
+            log.info("%s: digest of %d alert(s) settled", name, len(pending))
         return True
 
     async def run(self) -> None:

@@ -90,90 +90,93 @@ async def _attempt(channel: Channel, alerts: Sequence[Alert], digest: bool) -> D
         return Delivery.failed(channel.name, f"internal error: {type(exc).__name__}")
 
 
-async def send_with_retries(
-    channel: Channel,
-    alerts: Sequence[Alert],
-    policy: RetryPolicy,
-    limiter: RateLimiter,
-    metrics: AlertsMetrics,
-    closing: Closing,
-    digest: bool = False,
-) -> tuple[Delivery, int] | None:
-    """Send ``alerts`` as one message until accepted, refused for good, or out of attempts.
+@dataclass(frozen=True)
+class Sender:
+    """What every lane shares: the retry policy, the rate limiter, the settler, metrics, closing."""
 
-    Returns the last ``Delivery`` and the number of attempts, or None if the
-    service closed while waiting to retry.
-    """
-    attempt = 0
-    while True:
-        async with limiter.slot(channel.rate_key, channel.min_interval):
-            attempt += 1
-            started = time.monotonic()
-            delivery = await _attempt(channel, alerts, digest)
-            metrics.attempt(delivery, time.monotonic() - started)
-            if delivery.retry_after and channel.rate_key:
-                limiter.pause(channel.rate_key, delivery.retry_after)
-        if delivery.ok or delivery.permanent or attempt >= policy.max_attempts:
-            return delivery, attempt
-        wait = backoff(policy, attempt, delivery.retry_after)
-        log.warning(
-            "%s: attempt %d/%d for %d alert(s) failed (%s); retrying in %.1f s",
-            channel.name,
-            attempt,
-            policy.max_attempts,
-            len(alerts),
-            delivery.reason,
-            wait,
-        )
-        if not await closing.sleep(wait):
-            return None
+    policy: RetryPolicy
+    limiter: RateLimiter
+    settler: Settler
+    metrics: AlertsMetrics
+    closing: Closing
 
+    async def send(
+        self, channel: Channel, alerts: Sequence[Alert], digest: bool = False
+    ) -> tuple[Delivery, int] | None:
+        """Send ``alerts`` as one message until accepted, refused for good, or out of attempts.
 
-async def settle(
-    settler: Settler,
-    channel: str,
-    alerts: Sequence[Alert],
-    result: tuple[Delivery, int],
-    read_at: Sequence[float | None],
-    closing: Closing,
-) -> bool:
-    """Record the outcome of a send (ledger, DLQ, metrics); retried until it sticks.
+        Returns the last ``Delivery`` and the number of attempts, or None if the
+        service closed while waiting to retry.
+        """
+        attempt = 0
+        while True:
+            async with self.limiter.slot(channel.rate_key, channel.min_interval):
+                attempt += 1
+                started = time.monotonic()
+                delivery = await _attempt(channel, alerts, digest)
+                self.metrics.attempt(delivery, time.monotonic() - started)
+                if delivery.retry_after and channel.rate_key:
+                    self.limiter.pause(channel.rate_key, delivery.retry_after)
+            if delivery.ok or delivery.permanent or attempt >= self.policy.max_attempts:
+                return delivery, attempt
+            wait = backoff(self.policy, attempt, delivery.retry_after)
+            log.warning(
+                "%s: attempt %d/%d for %d alert(s) failed (%s); retrying in %.1f s",
+                channel.name,
+                attempt,
+                self.policy.max_attempts,
+                len(alerts),
+                delivery.reason,
+                wait,
+            )
+            if not await self.closing.sleep(wait):
+                return None
 
-    Returns False if the service closed before the outcome could be recorded.
-    """
-    delivery, attempts = result
-    while True:
-        try:
-            if delivery.ok:
-                await settler.delivered(channel, alerts, attempts, read_at)
-            else:
-                reason = f"{delivery.reason} (after {attempts} attempt{'s' if attempts != 1 else ''})"
-                await settler.dead(channel, alerts, reason, attempts)
-            return True
-        except Exception as exc:
-            log.error("%s: cannot record the outcome of %d alert(s): %s", channel, len(alerts), exc)
-            if not await closing.sleep(SETTLE_RETRY_S):
-                return False
+    async def settle(
+        self,
+        channel: str,
+        alerts: Sequence[Alert],
+        result: tuple[Delivery, int],
+        read_at: Sequence[float | None],
+    ) -> bool:
+        """Record the outcome of a send (ledger, DLQ, metrics); retried until it sticks.
+
+        Returns False if the service closed before the outcome could be recorded.
+        """
+        delivery, attempts = result
+        while True:
+            try:
+                if delivery.ok:
+                    await self.settler.delivered(channel, alerts, attempts, read_at)
+                else:
+                    reason = f"{delivery.reason} (after {attempts} attempt{'s' if attempts != 1 else ''})"
+                    await self.settler.dead(channel, alerts, reason, attempts)
+                return True
+            except Exception as exc:
+                log.error("%s: cannot record the outcome of %d alert(s): %s", channel, len(alerts), exc)
+                if not await self.closing.sleep(SETTLE_RETRY_S):
+                    return False
+
+    async def deliver(
+        self,
+        channel: Channel,
+        alerts: Sequence[Alert],
+        read_at: Sequence[float | None],
+        digest: bool = False,
+    ) -> bool:
+        """Send then settle; True once the outcome is recorded, False if closing cut it short."""
+        result = await self.send(channel, alerts, digest)
+        return result is not None and await self.settle(channel.name, alerts, result, read_at)
 
 
 class Lane:
     """The queue and worker of one immediate (non-digest) channel."""
 
-    def __init__(
-        self,
-        channel: Channel,
-        policy: RetryPolicy,
-        limiter: RateLimiter,
-        settler: Settler,
-        metrics: AlertsMetrics,
-        closing: Closing,
-    ):
+    def __init__(self, channel: Channel, sender: Sender):
         self.channel = channel
-        self._policy = policy
-        self._limiter = limiter
-        self._settler = settler
-        self._metrics = metrics
-        self._closing = closing
+        self._sender = sender
+        self._metrics = sender.metrics
+        self._closing = sender.closing
         self._jobs: deque[Job] = deque()
         self._wake = asyncio.Event()
 
@@ -195,7 +198,7 @@ class Lane:
         batch: list[Job] = []
         while self._jobs and len(batch) < limit:
             job = self._jobs.popleft()
-            if self._settler.already(job.alert.alert_id, self.channel.name):
+            if self._sender.settler.already(job.alert.alert_id, self.channel.name):
                 self._metrics.deliveries.labels(self.channel.name, "duplicate").inc()
                 job.settle()
                 continue
@@ -210,7 +213,7 @@ class Lane:
                 await self._wake.wait()
                 continue
             # Wait for the rate-limit slot before taking: a burst piles up meanwhile and is folded.
-            delay = self._limiter.delay(self.channel.rate_key) if self.channel.rate_key else 0.0
+            delay = self._sender.limiter.delay(self.channel.rate_key) if self.channel.rate_key else 0.0
             if delay > 0 and not await self._closing.sleep(delay):
                 break
             batch = self._take()
@@ -220,16 +223,9 @@ class Lane:
 
     async def run(self) -> None:
         """Send queued alerts until closing; runs as one task per channel."""
-        name = self.channel.name
         while batch := await self._next_batch():
             alerts = [j.alert for j in batch]
-            result = await send_with_retries(
-                self.channel, alerts, self._policy, self._limiter, self._metrics, self._closing
-            )
-            if result is None:
-                return
-            read_at = [j.read_at for j in batch]
-            if not await settle(self._settler, name, alerts, result, read_at, self._closing):
+            if not await self._sender.deliver(self.channel, alerts, [j.read_at for j in batch]):
                 return
             for job in batch:
                 job.settle()

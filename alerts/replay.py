@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from prometheus_client import CollectorRegistry
@@ -29,13 +29,13 @@ from alerts.channels.base import ChannelContext
 from alerts.channels.registry import ChannelRegistry
 from alerts.config import ChannelsConfig, build_channels
 from alerts.dlq import DeadLetter
-from alerts.lanes import Closing, send_with_retries
+from alerts.lanes import Closing, Sender
 from alerts.ledger import SENT, Ledger
 from alerts.metrics import AlertsMetrics
 from alerts.routing import Router
 from alerts.throttle import RateLimiter
 from wirewatch.errors import BrokerError
-from wirewatch.records import RecordError
+from wirewatch.records import Alert, RecordError
 from wirewatch.settings import Settings
 from wirewatch.topics import Topics
 
@@ -53,6 +53,26 @@ class ReplayOutcome:
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
+
+
+class _ReplaySettler:
+    """Success turns the ledger row ``sent``; a failure leaves the letter where it is (on the DLQ)."""
+
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        self.last_reason = ""
+
+    def already(self, alert_id: str, channel: str) -> bool:
+        return self.ledger.status(alert_id, channel) == SENT
+
+    async def delivered(
+        self, channel: str, alerts: Sequence[Alert], attempts: int, read_at: Sequence[float | None]
+    ) -> None:
+        self.ledger.mark_sent(alerts, channel, attempts)
+        self.last_reason = ""
+
+    async def dead(self, channel: str, alerts: Sequence[Alert], reason: str, attempts: int) -> None:
+        self.last_reason = reason
 
 
 async def read_dead_letters(settings: Settings) -> list[DeadLetter]:
@@ -106,9 +126,11 @@ async def replay(
     context = ChannelContext(os.environ if env is None else env, settings.data_dir)
     built = build_channels(config, context, registry)
     router = Router(config, built.enabled, built.disabled)
-    metrics = AlertsMetrics.create(CollectorRegistry())
-    limiter, closing = RateLimiter(), Closing()
     ledger = Ledger.open(settings.data_dir)
+    settler = _ReplaySettler(ledger)
+    sender = Sender(
+        config.retry, RateLimiter(), settler, AlertsMetrics.create(CollectorRegistry()), Closing()
+    )
     outcomes: list[ReplayOutcome] = []
 
     def tell(outcome: ReplayOutcome) -> None:
@@ -128,7 +150,7 @@ async def replay(
             for name in names:
                 if channel is not None and name != channel:
                     continue
-                if ledger.status(alert.alert_id, name) == SENT:
+                if settler.already(alert.alert_id, name):
                     tell(ReplayOutcome(alert.alert_id, name, "skipped", "already delivered"))
                     continue
                 target = built.enabled.get(name)
@@ -136,14 +158,11 @@ async def replay(
                     why = built.disabled.get(name, f"channel {name!r} is not in {config.source}")
                     tell(ReplayOutcome(alert.alert_id, name, "skipped", why))
                     continue
-                result = await send_with_retries(target, [alert], config.retry, limiter, metrics, closing)
-                assert result is not None  # nothing closes ``closing`` during a replay
-                delivery, attempts = result
-                if delivery.ok:
-                    ledger.mark_sent([alert], name, attempts)
+                await sender.deliver(target, [alert], [None])
+                if settler.already(alert.alert_id, name):
                     tell(ReplayOutcome(alert.alert_id, name, "sent"))
                 else:
-                    tell(ReplayOutcome(alert.alert_id, name, "failed", delivery.reason))
+                    tell(ReplayOutcome(alert.alert_id, name, "failed", settler.last_reason))
     finally:
         await built.aclose()
         ledger.close()

@@ -32,7 +32,7 @@ from alerts.channels.registry import ChannelRegistry
 from alerts.config import BuiltChannels, ChannelsConfig, build_channels
 from alerts.digest import DigestLane
 from alerts.dlq import DeadLetter, DeadLetterSink, letters_for, undecodable
-from alerts.lanes import Closing, Job, Lane
+from alerts.lanes import Closing, Job, Lane, Sender
 from alerts.ledger import DEAD, SENT, Ledger
 from alerts.metrics import AlertsMetrics
 from alerts.offsets import OffsetTracker
@@ -121,23 +121,11 @@ class DeliveryService:
         self.tracker: OffsetTracker[Any] = OffsetTracker()
         self.router = Router(config, built.enabled, built.disabled)
         self.settler = LedgerSettler(ledger, sink, metrics)
-        limiter = RateLimiter()
+        sender = Sender(config.retry, RateLimiter(), self.settler, metrics, self.closing)
         self.lanes: dict[str, Lane | DigestLane] = {}
         for name, channel in built.enabled.items():
-            options = channel.options
-            if options.digest:
-                self.lanes[name] = DigestLane(
-                    channel,
-                    options.digest,
-                    config.retry,
-                    limiter,
-                    self.settler,
-                    ledger,
-                    metrics,
-                    self.closing,
-                )
-            else:
-                self.lanes[name] = Lane(channel, config.retry, limiter, self.settler, metrics, self.closing)
+            every = channel.options.digest
+            self.lanes[name] = DigestLane(channel, every, sender, ledger) if every else Lane(channel, sender)
         for options in config.channels:
             metrics.channel_enabled.labels(options.name).set(1 if options.name in built.enabled else 0)
             metrics.dlq_size.labels(options.name).set(0)
