@@ -65,18 +65,23 @@ class ConsoleChannel(Channel):
 
     def __init__(self, options: ChannelOptions, out: IO[str] | None = None):
         super().__init__(options)
-        self._console = Console(file=out or sys.stdout, highlight=False, soft_wrap=False)
+        self._out = out
+
+    def _console(self) -> Console:
+        # sys.stdout is looked up per send: it may be replaced (captured, redirected) after start.
+        return Console(file=self._out or sys.stdout, highlight=False, soft_wrap=False)
 
     async def send(self, alert: Alert) -> Delivery:
         return await self.send_batch([alert])
 
     async def send_batch(self, alerts: Sequence[Alert], *, digest: bool = False) -> Delivery:
+        console = self._console()
         try:
             if digest:
-                self._console.rule(f"digest: {len(alerts)} alerts")
+                console.rule(f"digest: {len(alerts)} alerts")
             for alert in alerts:
-                self._console.print(panel(alert))
-            self._console.file.flush()
-        except OSError as exc:  # stdout closed or full
-            return Delivery.failed(self.name, f"cannot write to stdout: {exc.strerror}")
+                console.print(panel(alert))
+            console.file.flush()
+        except (OSError, ValueError) as exc:  # stdout closed or full
+            return Delivery.failed(self.name, f"cannot write to stdout: {exc}")
         return Delivery.sent(self.name)
