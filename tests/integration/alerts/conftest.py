@@ -265,7 +265,7 @@ def dead_letters(settings: Settings, expected: int, timeout_s: float = 20.0) -> 
 
 
 async def eventually(check: Callable[[], bool], timeout_s: float = 30.0, what: str = "condition") -> None:
-    """Wait until ``check()`` holds; fail with ``what`` after ``timeout_s`` (a hang guard, not a speed test)."""
+    """Wait until ``check()`` holds; fail after ``timeout_s`` (a hang guard, not a speed test)."""
     deadline = time.monotonic() + timeout_s
     while not check():
         if time.monotonic() > deadline:

@@ -68,9 +68,9 @@ async def open_harness(
         h = Harness(kind, channel, lambda: [r.body for r in http.accepted()], receiver)
     elif kind == "email":
         receiver = SmtpReceiver()
-        smtp = receiver
+        smtp, port = receiver, receiver.port
         block = (
-            f"  - name: c\n    type: email\n    smtp: {{host: 127.0.0.1, port: {receiver.port}, timeout: 1s}}\n"
+            f"  - name: c\n    type: email\n    smtp: {{host: 127.0.0.1, port: {port}, timeout: 1s}}\n"
             "    sender: w@example.org\n    recipients: [a@example.org, b@example.org]\n"
         )
         channel = _build(block, {}, tmp_path)
