@@ -20,7 +20,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry
 
-from ingest.config import FeedConfig, FeedsConfig, Limits
+from ingest.config import Defaults, FeedConfig, FeedsConfig, Limits
 from ingest.metrics import IngestMetrics
 from ingest.service import run_ingest
 from wirewatch.records import NewsItem
@@ -195,11 +195,12 @@ def topic_records():  # type: ignore[no-untyped-def]
     return read_topic
 
 
-def feeds_config(urls: dict[str, str], **limits: object) -> FeedsConfig:
+def feeds_config(urls: dict[str, str], interval: float = 300, **limits: object) -> FeedsConfig:
     """A feed list with one feed per ``id → url``, short timeouts for tests."""
     defaults: dict[str, object] = {"connect_timeout": 2, "read_timeout": 2, "total_timeout": 10}
     return FeedsConfig(
         version=1,
+        defaults=Defaults(interval=interval),
         limits=Limits(**{**defaults, **limits}),  # type: ignore[arg-type]
         feeds=[FeedConfig(id=fid, url=url, source=fid.upper()) for fid, url in urls.items()],
     )
