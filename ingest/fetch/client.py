@@ -73,14 +73,14 @@ class FetchResult:
         return self.status == 304
 
 
-def _status_error(response: httpx.Response) -> FetchError:
+def _status_error(url: str, response: httpx.Response) -> FetchError:
     status = response.status_code
     if status in (429, 503):
         delay = parse_retry_after(response.headers.get("retry-after"))
         kind = "rate_limited" if status == 429 else "http_5xx"
-        return RetryLater(f"HTTP {status} (Retry-After: {delay})", kind=kind, delay=delay)
+        return RetryLater(f"HTTP {status} from {url} (Retry-After: {delay})", kind=kind, delay=delay)
     kind = "http_4xx" if 400 <= status < 500 else "http_5xx" if status >= 500 else "http_error"
-    return FetchError(f"HTTP {status}", kind=kind)
+    return FetchError(f"HTTP {status} from {url}", kind=kind)
 
 
 def _check_scheme(url: str) -> str:
@@ -184,7 +184,7 @@ class Fetcher:
                 if response.status_code == 304:
                     return self._result(url, response, b"", validators, permanent and hop > 0)
                 if not 200 <= response.status_code < 300:
-                    raise _status_error(response)
+                    raise _status_error(url, response)
                 body = await read_capped(response, cap)
                 return self._result(url, response, body, validators, permanent and hop > 0)
         raise FetchError(f"more than {self.limits.max_redirects} redirects", kind="redirect")
