@@ -18,8 +18,10 @@ replayed and are reported as such.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -75,29 +77,33 @@ class _ReplaySettler:
         self.last_reason = reason
 
 
-async def read_dead_letters(settings: Settings) -> list[DeadLetter]:
-    """Every dead letter on the DLQ topic now, oldest first."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-    from aiokafka.errors import KafkaError
+def read_dead_letters(settings: Settings, timeout_s: float = 30.0) -> list[DeadLetter]:
+    """Every dead letter on the DLQ topic now, oldest first (blocking: run it in a thread)."""
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.errors import KafkaError
 
     topic = Topics.from_settings(settings).deliveries_dlq
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        enable_auto_commit=False,
-        **settings.kafka_client_config(),
-    )
     letters: list[DeadLetter] = []
     try:
-        await consumer.start()
+        consumer = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            enable_auto_commit=False,
+            **settings.kafka_client_config(),
+        )
+    except KafkaError as exc:
+        raise BrokerError(f"cannot read {topic}: {exc}") from None
+    try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         if not partitions:
             return letters
         consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
-            batches = await consumer.getmany(*partitions, timeout_ms=1000)
-            for records in batches.values():
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        deadline = time.monotonic() + timeout_s
+        while [tp for tp in partitions if consumer.position(tp) < end[tp]]:
+            if time.monotonic() > deadline:
+                raise BrokerError(f"reading {topic} took more than {timeout_s:.0f} s")
+            for records in consumer.poll(timeout_ms=500).values():
                 for record in records:
                     try:
                         letters.append(DeadLetter.from_bytes(record.value))
@@ -106,7 +112,7 @@ async def read_dead_letters(settings: Settings) -> list[DeadLetter]:
     except KafkaError as exc:
         raise BrokerError(f"cannot read {topic}: {exc}") from None
     finally:
-        await consumer.stop()
+        consumer.close()
     return letters
 
 
@@ -122,7 +128,7 @@ async def replay(
     """Re-send dead letters (of ``channel`` only, if given); returns one outcome per (alert, channel)."""
     if not settings.kafka_bootstrap:
         raise BrokerError("no broker configured: set WIREWATCH_KAFKA_BOOTSTRAP")
-    letters = await read_dead_letters(settings)
+    letters = await asyncio.to_thread(read_dead_letters, settings)
     context = ChannelContext(os.environ if env is None else env, settings.data_dir)
     built = build_channels(config, context, registry)
     router = Router(config, built.enabled, built.disabled)

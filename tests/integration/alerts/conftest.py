@@ -243,8 +243,12 @@ def produce(settings: Settings, alerts: Iterable[Alert | bytes]) -> None:
     producer.close()
 
 
-def dead_letters(settings: Settings, expected: int, timeout_s: float = 20.0) -> list[dict[str, Any]]:
-    """Read at least ``expected`` records from the deliveries DLQ (kafka-python)."""
+async def dead_letters(settings: Settings, expected: int, timeout_s: float = 20.0) -> list[dict[str, Any]]:
+    """Read at least ``expected`` records from the deliveries DLQ (kafka-python, in a thread)."""
+    return await asyncio.to_thread(_read_dead_letters, settings, expected, timeout_s)
+
+
+def _read_dead_letters(settings: Settings, expected: int, timeout_s: float) -> list[dict[str, Any]]:
     from kafka import KafkaConsumer
 
     consumer = KafkaConsumer(
