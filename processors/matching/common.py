@@ -15,6 +15,7 @@ haut hier homme hommes ici il ils jour jours juste la le les leur leurs lors lui
 moins mon mort morts ne ni nom non nos notre nous nuit on ont ou par parce pas pays peu peut plus pour
 pres puis quand que quel quelle qui rue ruse ruses sa sans se selon ses seul si sien son sont sous sur
 ta tant te tes ton tous tout toute toutes tres tu un une vers voici voila vos votre vous ville villes
+damasse damassee damasses damassees
 annee annees semaine mois heure heures part parti partie place point points porte poste route terre
 front fronts garde force forces guerre paix chef chefs etat etats groupe groupes nord sud est ouest
 centre region regions province ministre ministere president gouvernement armee regime camp camps

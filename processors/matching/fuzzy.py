@@ -56,6 +56,20 @@ def _lookups(k: str) -> Iterator[str]:
         yield "\x01" + bones
 
 
+#: Endings that make a plural, not another word: Pasdarans for Pasdaran.
+PLURAL_ENDINGS = ("s", "es", "x")
+
+
+def _derived(window: str, alias: str) -> bool:
+    """Whether one key is the other plus an ending other than a plural (Golani, Golan).
+
+    Spelling variants change letters; a word that only adds an ending is
+    another word (an adjective, a surname), so it is not a fuzzy match.
+    """
+    short, long = sorted((window, alias), key=len)
+    return long.startswith(short) and long[len(short) :] not in PLURAL_ENDINGS
+
+
 def _better(new: Candidate, old: Candidate | None) -> bool:
     """Best window for one alias around one word: higher score, then fewer words."""
     if old is None:
@@ -139,6 +153,8 @@ class FuzzyIndex:
             return None
         if window == alias.joined:  # the same key, cut into words differently (Deir ez Zor)
             return Candidate(start, end, alias_id, KEY_SCORE)
+        if _derived(window, alias.joined):
+            return None
         score = similarity(window, alias.joined)
         if score < alias.threshold:
             return None

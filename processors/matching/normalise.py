@@ -36,8 +36,10 @@ _SLOW = "\x00"
 _ELIDED = r"(?:l|d|qu|s|n|j|c|m|t|jusqu|lorsqu|puisqu|presqu|quelqu|quoiqu)'(?=\w)"
 _ARTICLES = "al|el|ad|ed|az|ez|as|es|ash|esh|ach|ech|an|ar|er|at|et|ath|dh|ul|ud"
 _ARTICLE = rf"(?:{_ARTICLES})-(?=\w)"
-_ARTICLE_WORD = r"(?:al|el|ez|az|ech|esh)(?![\w'-])"
-_DROPPED = re.compile(rf"(?<![\w'-])(?:{_ELIDED}|{_ARTICLE}|{_ARTICLE_WORD})")
+_ARTICLE_WORD = r"(?:al|el|ez|az|ech|esh)(?!\w)"
+# Apostrophes and dashes count as word breaks here, as they do once replaced by spaces:
+# that is what makes normalising the output of normalisation a no-op.
+_DROPPED = re.compile(rf"(?<!\w)(?:{_ELIDED}|{_ARTICLE}|{_ARTICLE_WORD})")
 _ARTICLE_BEFORE = re.compile(
     rf"(?<![^\W_])(?:(?:{_ARTICLES})[{HYPHENS}]|(?:al|el|ez|az|ech|esh) )\Z", re.IGNORECASE
 )
@@ -203,15 +205,23 @@ def key(word: str) -> str:
     """Transliteration key of one normalised word.
 
     ``daech`` → ``daesh``, ``konachenkov`` → ``konashenkov``, ``poutine`` → ``putin``,
-    ``moscow`` → ``moscu``; ``idleb`` stays ``idleb`` (vowel drift is the skeleton's job).
+    ``moscow`` → ``moscu``, ``hassake`` and ``hasakah`` → ``hasak``; ``idleb`` stays
+    ``idleb`` (vowel drift is the skeleton's job).
     """
     k = word
-    for old, new in _KEY_PAIRS:
-        if old in k:
-            k = k.replace(old, new)
-    if len(k) > 4 and k.endswith("e"):
-        k = k[:-1]
-    return _DOUBLED.sub(r"\1", k)
+    while True:  # until nothing changes, so that key(key(w)) == key(w)
+        before = k
+        for old, new in _KEY_PAIRS:
+            if old in k:
+                k = k.replace(old, new)
+        k = _DOUBLED.sub(r"\1", k)
+        # Arabic tāʾ marbūṭa comes out as -a, -ah, -e, -eh, -é: Hasakah/Hassaké, Latakia/Lattaquié.
+        if len(k) > 4 and k[-1] == "h" and k[-2] in "aeiou":
+            k = k[:-1]
+        if (len(k) > 4 and k[-1] == "e") or (len(k) > 5 and k[-1] == "a"):
+            k = k[:-1]
+        if k == before:
+            return k
 
 
 def skeleton(k: str) -> str:

@@ -1,0 +1,104 @@
+"""The labelled evaluation set: load it, run an engine over it, count what it got right.
+
+Used by ``test_matching_eval.py`` (which asserts the recorded figures hold)
+and by ``bench.matching.quality`` (which prints them for BENCHMARKS.md).
+
+A row of ``data/eval.jsonl`` is ``{"id", "lang", "group", "text", "actors",
+"regions", "escalations"}`` with canonical names of the evaluation watchlist
+(``config/watchlist.yaml`` plus ``data/eval-extras.yaml``). Groups: ``variant``
+(spellings the watchlist does not list, realistic copy), ``plain`` (listed
+spellings), ``negative`` (hard negatives: substrings, homonyms, lookalike
+idioms, watched names without an escalation). Figures count (row, kind,
+name) triples; alerts are scored per row with the default rule: an alert is
+expected when a row has an escalation and an actor or a region.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from processors.matching import Engine
+from wirewatch.watchlist import Watchlist, load_watchlist
+
+DATA = Path(__file__).resolve().parent / "data"
+REPO = Path(__file__).resolve().parents[3]
+KINDS = ("actors", "regions", "escalations")
+
+
+def eval_watchlist() -> Watchlist:
+    """The demo watchlist plus the evaluation extras."""
+    demo = load_watchlist(REPO / "config" / "watchlist.yaml").model_dump()
+    extras = load_watchlist(DATA / "eval-extras.yaml").model_dump()
+    for section in ("actors", "regions", "escalations", "rules"):
+        demo[section] = demo[section] + extras[section]
+    return Watchlist.model_validate(demo)
+
+
+def load_rows() -> list[dict[str, Any]]:
+    """Every labelled sentence."""
+    with open(DATA / "eval.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@dataclass
+class Counts:
+    """True/false positives and false negatives, and the ratios they give."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    def add(self, expected: set[Any], found: set[Any], row_id: str) -> None:
+        self.tp += len(expected & found)
+        self.fp += len(found - expected)
+        self.fn += len(expected - found)
+        for miss in sorted(map(str, expected - found)):
+            self.errors.append(f"{row_id}: missed {miss}")
+        for extra in sorted(map(str, found - expected)):
+            self.errors.append(f"{row_id}: wrongly found {extra}")
+
+
+def _expected_alert(row: dict[str, Any]) -> bool:
+    return bool(row["escalations"]) and bool(row["actors"] or row["regions"])
+
+
+def evaluate(engine: Engine, rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str], Counts]:
+    """Counts keyed by ``(lang, group)``, with ``group`` ``all`` and ``alert`` added.
+
+    ``(lang, "alert")`` scores the alert decision per row (a true positive
+    is an alert where one is expected).
+    """
+    out: dict[tuple[str, str], Counts] = {}
+    for row in rows:
+        decision = engine.evaluate(row["text"], row["lang"])
+        expected = {(kind, name) for kind in KINDS for name in row[kind]}
+        found = {(kind, name) for kind in KINDS for name in getattr(decision, kind)}
+        for group in (row["group"], "all"):
+            out.setdefault((row["lang"], group), Counts()).add(expected, found, row["id"])
+        alert = out.setdefault((row["lang"], "alert"), Counts())
+        alert.add(
+            {"alert"} if _expected_alert(row) else set(), {"alert"} if decision.alert else set(), row["id"]
+        )
+    return out
+
+
+def figures(counts: dict[tuple[str, str], Counts]) -> dict[str, float]:
+    """Flat ``{"fr.variant.precision": 0.97, …}`` rounded to 3 decimals (what is recorded)."""
+    flat = {}
+    for (lang, group), c in sorted(counts.items()):
+        flat[f"{lang}.{group}.precision"] = round(c.precision, 3)
+        flat[f"{lang}.{group}.recall"] = round(c.recall, 3)
+    return flat
