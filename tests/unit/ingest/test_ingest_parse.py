@@ -158,3 +158,18 @@ def test_disarm(body: bytes, expected: bytes | None) -> None:
     out, removed = disarm(body)
     assert out == (body if expected is None else expected)
     assert removed is (expected is not None and expected != body)
+
+
+def test_hostile_markup_in_summaries_comes_out_as_plain_text() -> None:
+    hostile = (
+        "<p onclick='steal()'>Les frappes</p><script>document.cookie</script><style>p{x:1}</style>"
+        "<iframe src='http://evil.example/'>cadre</iframe><a href='javascript:alert(1)'>reprennent</a>"
+        "<img src=x onerror=alert(2)><!-- <b>commentaire</b> -->"
+    )
+    body = rss(
+        f"<item><title><![CDATA[<b>Idleb</b> <script>x()</script>]]></title>"
+        f"<link>http://w.example/1</link><description><![CDATA[{hostile}]]></description></item>"
+    )
+    (item,) = parse(body).items
+    assert item.title == "Idleb"
+    assert item.summary == "Les frappes cadre reprennent"
