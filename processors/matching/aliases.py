@@ -50,10 +50,10 @@ class Alias:
     strict: bool
     threshold: float
 
-    @property
-    def joined(self) -> str:
-        """The keys without spaces: what fuzzy scores compare."""
-        return "".join(self.keys)
+    #: the keys without spaces: what fuzzy scores compare
+    joined: str
+    #: the normalised words without spaces (fuzzy scores compare these too)
+    plain: str
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False
         or len("".join(ws)) < MIN_VARIANT_CHARS
         or all(w in COMMON_WORDS for w in ws)
     )
-    return Alias(entity, spelling, ws, keys, strict, threshold)
+    return Alias(entity, spelling, ws, keys, strict, threshold, "".join(keys), "".join(ws))
 
 
 def key_line(keys: Iterable[str]) -> str:

@@ -155,7 +155,8 @@ class FuzzyIndex:
             return Candidate(start, end, alias_id, KEY_SCORE)
         if _derived(window, alias.joined):
             return None
-        score = similarity(window, alias.joined)
+        # Keys meet more variants; plain words keep the letters that tell them apart (Hizbullah).
+        score = max(similarity(window, alias.joined), similarity("".join(text_words[start:end]), alias.plain))
         if score < alias.threshold:
             return None
         # Fuzzy scores stay below transliteration-equal ones, so ranking by score ranks by kind.

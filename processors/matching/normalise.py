@@ -76,14 +76,17 @@ def fold_char(char: str) -> str:
         return "-"
     if char in JOINERS:
         return ""
-    folded = unicodedata.normalize("NFKD", char.casefold())
-    out = []
-    for c in folded:
-        if unicodedata.combining(c):
-            continue
-        c = LETTERS.get(c, c)
-        out.append(c if c.isalnum() else " ")
-    return "".join(out)
+    folded = char
+    while True:  # until stable: some compatibility forms decompose to capitals (ᴱ → E)
+        again = "".join(
+            LETTERS.get(c, c)
+            for c in unicodedata.normalize("NFKD", folded.casefold())
+            if not unicodedata.combining(c)
+        )
+        if again == folded:
+            break
+        folded = again
+    return "".join(c if c.isalnum() else " " for c in folded)
 
 
 class _FoldTable(dict[int, str]):
@@ -158,7 +161,9 @@ def word_spans(flat: str, origin: list[int] | None, length: int, count: int) -> 
             out.append((m.start(), m.end()))
         else:
             # A word ends where the next kept character starts, so trailing accents stay in its span.
-            out.append((origin[m.start()], origin[m.end()] if m.end() < len(origin) else length))
+            end = origin[m.end()] if m.end() < len(origin) else length
+            # …but at least past its last character (¼ folds to two words within one character).
+            out.append((origin[m.start()], max(end, origin[m.end() - 1] + 1)))
     return out
 
 

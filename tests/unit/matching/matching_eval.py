@@ -51,6 +51,7 @@ class Counts:
     tp: int = 0
     fp: int = 0
     fn: int = 0
+    rows: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -62,6 +63,7 @@ class Counts:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
     def add(self, expected: set[Any], found: set[Any], row_id: str) -> None:
+        self.rows += 1
         self.tp += len(expected & found)
         self.fp += len(found - expected)
         self.fn += len(expected - found)
@@ -96,9 +98,16 @@ def evaluate(engine: Engine, rows: Iterable[dict[str, Any]]) -> dict[tuple[str, 
 
 
 def figures(counts: dict[tuple[str, str], Counts]) -> dict[str, float]:
-    """Flat ``{"fr.variant.precision": 0.97, …}`` rounded to 3 decimals (what is recorded)."""
+    """Flat ``{"fr.variant.precision": 0.97, …}`` rounded to 3 decimals (what is recorded).
+
+    ``<lang>.negative.clean_rows`` is the share of hard-negative rows with no
+    false positive at all.
+    """
     flat = {}
     for (lang, group), c in sorted(counts.items()):
         flat[f"{lang}.{group}.precision"] = round(c.precision, 3)
         flat[f"{lang}.{group}.recall"] = round(c.recall, 3)
+        if group == "negative":
+            dirty = {e.split(":")[0] for e in c.errors if "wrongly found" in e}
+            flat[f"{lang}.negative.clean_rows"] = round(1 - len(dirty) / c.rows, 3)
     return flat

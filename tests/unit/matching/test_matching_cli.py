@@ -1,0 +1,109 @@
+"""``wirewatch try`` and ``wirewatch watchlist check`` through the real command line entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from matching_eval import REPO
+
+from wirewatch.cli import main
+from wirewatch.settings import get_settings
+
+DEMO = str(REPO / "config" / "watchlist.yaml")
+
+
+def run(argv: list[str]) -> int:
+    """Exit code of ``wirewatch argv`` (SystemExit included)."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+def test_try_explains_each_match_and_the_decision(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["try", "--watchlist", DEMO, "Des frappes aériennes russes sur Idleb."]) == 0
+    out = capsys.readouterr().out
+    assert "region     Idlib  ← alias 'Idleb' matched 'Idleb'" in out
+    assert "escalation air strike" in out and "score 100" in out
+    assert "ALERT severity high: rules strikes-on-watched-areas (high → slack-ops)" in out
+
+
+def test_try_reads_the_text_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("Le temps sera beau."))
+    assert run(["try", "-w", DEMO]) == 0
+    assert "no match" in capsys.readouterr().out
+
+
+def test_try_jsonl_follows_the_contract(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        {"id": "a", "text": "Des frappes aériennes russes sur Idleb.", "lang": "fr"},
+        {"id": 2, "title": "Shelling in Homs", "summary": "Russia denies."},
+        "not json",
+        {"text": "no id"},
+        {"id": "c", "title": "Weather"},
+    ]
+    stdin = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    assert run(["try", "--jsonl", "--watchlist", DEMO]) == 2
+    captured = capsys.readouterr()
+    answers = [json.loads(line) for line in captured.out.splitlines()]
+    assert [list(a) for a in answers] == [
+        ["id", "actors", "regions", "escalations", "alert", "severity", "rules"]
+    ] * 3
+    assert answers[0] == {
+        "id": "a",
+        "actors": ["Russia"],
+        "regions": ["Idlib"],
+        "escalations": ["air strike"],
+        "alert": True,
+        "severity": "high",
+        "rules": ["strikes-on-watched-areas", "default"],
+    }
+    assert answers[1]["id"] == 2 and answers[1]["regions"] == ["Homs"] and answers[1]["alert"]
+    assert answers[2] == {
+        "id": "c",
+        "actors": [],
+        "regions": [],
+        "escalations": [],
+        "alert": False,
+        "severity": None,
+        "rules": [],
+    }
+    errors = captured.err.splitlines()
+    assert errors[0].startswith("<stdin>:3: ") and errors[1] == "<stdin>:4: missing 'id'"
+
+
+def test_try_uses_the_configured_watchlist(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "wl.yaml"
+    path.write_text("version: 1\nregions:\n  - {name: Springfield}\n", encoding="utf-8")
+    monkeypatch.setenv("WIREWATCH_WATCHLIST", str(path))
+    get_settings.cache_clear()
+    try:
+        assert run(["try", "News from Springfield"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert "region     Springfield" in capsys.readouterr().out
+
+
+def test_watchlist_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["watchlist", "check", DEMO]) == 0
+    assert "ok — " in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "version: 1\nactors:\n  - {name: A}\n  - {name: A}\nrules:\n  - name: r\n    when: {regions: [X]}\n",
+        encoding="utf-8",
+    )
+    assert run(["watchlist", "check", str(bad)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{bad}:4: duplicate name: also at line 3",
+        f"{bad}:7: when.regions: 'X' is not a name or tag of the watchlist's regions",
+    ]
