@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
+from wirewatch.broker import free_port
 from wirewatch.records import NewsItem
 from wirewatch.settings import Settings
 from wirewatch.topics import Topics
@@ -41,23 +43,23 @@ def write_feeds(path: Path, urls: dict[str, str]) -> Path:
     return path
 
 
-def env_for(settings: Settings) -> dict[str, str]:
+def env_for(settings: Settings, metrics_port: int = 0) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         WIREWATCH_KAFKA_BOOTSTRAP=settings.kafka_bootstrap or "",
         WIREWATCH_TOPIC_PREFIX=settings.topic_prefix,
         WIREWATCH_PARTITIONS=str(settings.partitions),
         WIREWATCH_DATA_DIR=str(settings.data_dir),
-        WIREWATCH_INGEST_METRICS_PORT="0",
+        WIREWATCH_INGEST_METRICS_PORT=str(metrics_port),
         PYTHONUNBUFFERED="1",
     )
     return env
 
 
-def ingest(settings: Settings, feeds: Path, *args: str) -> subprocess.Popen[str]:
+def ingest(settings: Settings, feeds: Path, *args: str, metrics_port: int = 0) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "wirewatch", "ingest", "--feeds", str(feeds), *args],
-        env=env_for(settings),
+        env=env_for(settings, metrics_port),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -116,7 +118,7 @@ def test_sigkill_mid_run_then_restart_loses_nothing_and_republishes_nothing(
     assert len(topic_records(bootstrap, topic)) == len(records)
 
 
-def test_sigterm_stops_cleanly_with_exit_0(
+def test_sigterm_stops_cleanly_with_exit_0_and_metrics_are_served(
     kafka_settings: Settings, feed_server, topic_records, tmp_path
 ) -> None:
     urls = {
@@ -125,16 +127,20 @@ def test_sigterm_stops_cleanly_with_exit_0(
     }
     feeds = write_feeds(tmp_path / "feeds.yaml", urls)
     topic = Topics.from_settings(kafka_settings).items
-    proc = ingest(kafka_settings, feeds)
+    port = free_port()
+    proc = ingest(kafka_settings, feeds, metrics_port=port)
     try:
         deadline = time.monotonic() + 60
         while len(topic_records(kafka_settings.kafka_bootstrap or "", topic)) < 3:
             assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline
             time.sleep(0.2)
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 0, err
     assert "ingest stopped" in err and "Traceback" not in err
+    assert 'wirewatch_ingest_items_total{feed="fast",lang="en"} 3.0' in metrics
+    assert 'wirewatch_feed_last_success_timestamp_seconds{feed="fast"}' in metrics

@@ -210,3 +210,34 @@ async def test_the_seen_set_stays_bounded_and_forgets_the_oldest(rig: Rig) -> No
     await rig.poll("fr")
     assert len(rig.publisher.records) == 150
     assert len(rig.state) == 100
+
+
+class SlowPublisher(MemoryPublisher):
+    """Holds every publication until ``release`` is set, like a broker slow to acknowledge."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def publish(self, records) -> None:  # type: ignore[no-untyped-def]
+        await self.release.wait()
+        await super().publish(records)
+
+
+async def test_a_story_being_published_by_one_feed_is_left_to_it_by_another(rig: Rig) -> None:
+    rig.site.bodies["/en.xml"] = rss(FR, EN)
+    slow = rig.service.publisher = rig.publisher = SlowPublisher()
+    first = asyncio.create_task(rig.poll("fr"))
+    while not rig.service._inflight:
+        await asyncio.sleep(0.01)
+    second = asyncio.create_task(rig.poll("en"))
+    await asyncio.sleep(0.05)
+    slow.release.set()
+    await asyncio.gather(first, second)
+    assert sorted(rig.published()) == sorted([FR[1], EN[1]])
+    # "en" left FR to "fr" and kept its old validators, so its next poll is a full fetch
+    # that finds everything known: nothing is published twice, nothing skipped for good.
+    assert rig.state.validators("en", rig.feed("en").url).etag is None
+    assert (await rig.poll("en")).published == 0
+    assert rig.state.validators("en", rig.feed("en").url).etag is not None
+    assert sorted(rig.published()) == sorted([FR[1], EN[1]])
