@@ -196,12 +196,16 @@ class Lane:
     def _take(self) -> list[Job]:
         limit = self.channel.max_batch if self.channel.folds else 1
         batch: list[Job] = []
+        ids: set[str] = set()
         while self._jobs and len(batch) < limit:
             job = self._jobs.popleft()
-            if self._sender.settler.already(job.alert.alert_id, self.channel.name):
+            alert_id = job.alert.alert_id
+            # Sent before (a re-read record), or twice in this batch (a re-published alert).
+            if alert_id in ids or self._sender.settler.already(alert_id, self.channel.name):
                 self._metrics.deliveries.labels(self.channel.name, "duplicate").inc()
                 job.settle()
                 continue
+            ids.add(alert_id)
             batch.append(job)
         self._metrics.queue_depth.labels(self.channel.name).set(len(self._jobs))
         return batch

@@ -25,11 +25,12 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from alerts.channels.base import ChannelContext
 from alerts.channels.registry import ChannelRegistry
-from alerts.config import BuiltChannels, ChannelsConfig, build_channels
+from alerts.config import BuiltChannels, ChannelsConfig, build_channels, load_channels
 from alerts.digest import DigestLane
 from alerts.dlq import DeadLetter, DeadLetterSink, letters_for, undecodable
 from alerts.lanes import Closing, Job, Lane, Sender
@@ -161,7 +162,15 @@ class DeliveryService:
         if route.unroutable:
             log.error("alert %s cannot be delivered: %s; dead-lettered", alert.alert_id, route.unroutable)
             await self._publish(
-                [DeadLetter(alert=alert, reason=route.unroutable, topic=topic, offset=offset)]
+                [
+                    DeadLetter(
+                        alert=alert,
+                        reason=route.unroutable,
+                        topic=topic,
+                        partition=getattr(partition, "partition", None),
+                        offset=offset,
+                    )
+                ]
             )
             self.metrics.records.labels("unroutable").inc()
             self.tracker.add(partition, offset, 0)
@@ -243,7 +252,7 @@ def group_id(settings: Settings) -> str:
 
 async def run_deliver(
     settings: Settings,
-    channels: ChannelsConfig,
+    channels: ChannelsConfig | Path | str,
     stop: StopFlag,
     *,
     env: Mapping[str, str] | None = None,
@@ -252,15 +261,22 @@ async def run_deliver(
 ) -> None:
     """Deliver alerts until ``stop`` is set, then stop cleanly (in-flight work is re-read next time).
 
-    ``env`` supplies the channels' secrets (default: the process environment);
+    ``channels`` is a loaded config or the path of a channels.yaml; ``env``
+    supplies the channels' secrets (default: the process environment);
     ``metrics`` defaults to the global Prometheus registry. Raises
-    ``BrokerError`` when no broker is configured or reachable.
+    ``ConfigError`` for a bad channels file and ``BrokerError`` when no broker
+    is configured or reachable.
     """
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
     from aiokafka.errors import KafkaError
 
     if not settings.kafka_bootstrap:
         raise BrokerError("no broker configured: set WIREWATCH_KAFKA_BOOTSTRAP (or run `wirewatch up`)")
+    if not isinstance(channels, ChannelsConfig):
+        channels = load_channels(channels, registry)
+    # These loggers print request URLs at INFO, and a Slack webhook URL is a secret.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger(name).level))
     topics = Topics.from_settings(settings)
     metrics = metrics or AlertsMetrics.create()
     context = ChannelContext(os.environ if env is None else env, settings.data_dir)

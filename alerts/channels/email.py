@@ -33,6 +33,7 @@ from alerts.channels.base import (
     require_env,
 )
 from alerts.render import email as render
+from alerts.render.text import clean
 from wirewatch.records import Alert
 
 _ENV = r"^[A-Z_][A-Z0-9_]*$"
@@ -105,7 +106,7 @@ class EmailChannel(Channel):
         domain = self._options.sender.rsplit("@", 1)[-1]
         token = hashlib.sha256("\n".join([*ids, self.name]).encode()).hexdigest()[:32]
         message["Message-ID"] = f"<{token}@{domain}>"
-        message["X-Wirewatch-Alerts"] = ", ".join(ids)[:900]
+        message["X-Wirewatch-Alerts"] = clean(", ".join(ids), 900)
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message
