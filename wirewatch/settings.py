@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     surge_baseline_hours: float = Field(default=6.0, gt=0, description="trailing baseline span")
     surge_min_count: int = Field(default=5, ge=1, description="mentions in one window to call a surge")
     surge_factor: float = Field(default=3.0, ge=1, description="times the trailing baseline")
+    # A dead worker's partitions move to the others after this long without heartbeats.
+    processor_session_timeout_s: float = Field(default=10.0, ge=6.0, le=300.0)
 
     metrics_host: str = "127.0.0.1"
     ingest_metrics_port: int = 9401

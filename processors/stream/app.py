@@ -87,6 +87,8 @@ def build_app(
         producer_acks=-1,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
+        broker_session_timeout=settings.processor_session_timeout_s,
+        broker_heartbeat_interval=max(1.0, settings.processor_session_timeout_s / 5),
         datadir=str(datadir),
     )
     raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "value_serializer": "raw"}
