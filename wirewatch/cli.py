@@ -135,7 +135,13 @@ def _demo_env(settings: Settings) -> dict[str, str]:
 
 
 def _register_services() -> None:
-    for module in ("ingest.cli", "processors.cli", "processors.stream.commands", "alerts.cli"):
+    for module in (
+        "ingest.cli",
+        "processors.cli",
+        "processors.stream.commands",
+        "alerts.cli",
+        "wirewatch.observability.cli",
+    ):
         importlib.import_module(module).register(app)
 
 

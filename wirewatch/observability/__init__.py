@@ -1,0 +1,1 @@
+"""Observability as code: the metric catalogue, the Grafana dashboard, Prometheus rules."""
