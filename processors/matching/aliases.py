@@ -21,6 +21,12 @@ from wirewatch.watchlist import DEFAULT_THRESHOLD, Actor, Region
 #: Aliases whose key is shorter than this match their exact spelling only.
 MIN_VARIANT_CHARS = 5
 
+#: Capitalised aliases this short are acronyms, matched in capitals only.
+MAX_ACRONYM_LETTERS = 5
+
+#: Score of the listed spelling itself (case, accents and apostrophes aside).
+EXACT_SCORE = 100.0
+
 #: Score given to a spelling equal to an alias once transliterated (Daech for Daesh).
 KEY_SCORE = 95.0
 
@@ -54,6 +60,10 @@ class Alias:
     joined: str
     #: the normalised words without spaces (fuzzy scores compare these too)
     plain: str
+    #: written in capitals (HTS, SDF, IS): matches capitals only, so "is" and "the" stay words
+    acronym: bool = False
+    #: has a capital letter (a proper noun): its variants must be capitalised in the text too
+    proper: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,13 +104,17 @@ def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False
     if not ws:
         return None
     keys = tuple(key(w) for w in ws)
+    letters = [c for c in spelling if c.isalpha()]
+    acronym = len(letters) <= MAX_ACRONYM_LETTERS and all(c.isupper() for c in letters)
     strict = (
         exact
+        or acronym
         or len("".join(keys)) < MIN_VARIANT_CHARS
         or len("".join(ws)) < MIN_VARIANT_CHARS
         or all(w in COMMON_WORDS for w in ws)
     )
-    return Alias(entity, spelling, ws, keys, strict, threshold, "".join(keys), "".join(ws))
+    proper = any(c.isupper() for c in letters)
+    return Alias(entity, spelling, ws, keys, strict, threshold, "".join(keys), "".join(ws), acronym, proper)
 
 
 def key_line(keys: Iterable[str]) -> str:
@@ -135,6 +149,6 @@ class ExactIndex:
                 last = first + len(alias.keys)
                 same = tuple(text_words[first:last]) == alias.words
                 if same:
-                    yield Candidate(first, last, i, 100.0)
+                    yield Candidate(first, last, i, EXACT_SCORE)
                 elif not alias.strict and not all(w in COMMON_WORDS for w in text_words[first:last]):
                     yield Candidate(first, last, i, KEY_SCORE)

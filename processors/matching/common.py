@@ -1,4 +1,4 @@
-"""Everyday French and English words (normalised: no accent, lowercase).
+"""Everyday French and English words (normalised: no accent, lowercase), a deliberately small list.
 
 An alias made only of these words matches its exact spelling only, and a
 window of text made only of these words is never a fuzzy or transliteration
@@ -33,4 +33,17 @@ you your state states city cities town army force forces war peace head chief gr
 east west central region province minister ministry president government regime front guard camp
 """
 
-COMMON_WORDS: frozenset[str] = frozenset((_FRENCH + _ENGLISH).split())
+# Capitalised often enough in wire copy to look like names: days, months, institutions, peoples.
+_CAPITALISED = """
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+august september october november december lundi mardi mercredi jeudi vendredi samedi dimanche janvier
+fevrier mars avril mai juin juillet aout septembre octobre novembre decembre
+human rights general united nations council union republic national international observatory
+defence defense foreign affairs security red cross crescent king prince prime supreme leader court
+homme droits general unies nations conseil union republique nationale internationale observatoire
+american americans americain americaine americains british french francais francaise german allemand
+syrian syrians syrien syrienne syriens syriennes turkish turc turque turcs kurdish kurde kurdes
+arab arabe arabes arabic european europeen europeenne chinese chinois western occidental
+"""
+
+COMMON_WORDS: frozenset[str] = frozenset((_FRENCH + _ENGLISH + _CAPITALISED).split())

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from processors.matching.aliases import (
+    EXACT_SCORE,
     KEY_SCORE,
     Alias,
     Candidate,
@@ -109,14 +110,29 @@ class Engine:
         terms = list(self._terms.find(ws))
         if not candidates and not terms:
             return Decision()
-        entity_spans = _longest_first(((c.start, c.end), c.score) for c in candidates)
-        term_spans = _longest_first(((t.start, t.end), 100.0) for t in terms)
         last = max([c.end for c in candidates] + [t.end for t in terms])
         spans = word_spans(flat, origin, len(text), last)
+        candidates = [c for c in candidates if self._cased(c, text, spans)]
+        entity_spans = _longest_first(((c.start, c.end), c.score) for c in candidates)
+        term_spans = _longest_first(((t.start, t.end), 100.0) for t in terms)
         matches = self._entity_matches(candidates, entity_spans, text, spans)
         matches += self._term_matches(terms, term_spans, text, spans)
         matches.sort(key=lambda m: (m.start, m.end, m.kind, m.entity))
         return self._decide(tuple(matches))
+
+    def _cased(self, c: Candidate, text: str, spans: list[Span]) -> bool:
+        """Whether the text's capitals fit the alias.
+
+        Acronyms (HTS, IS) match capitals only. A variant (not the listed
+        spelling) of a proper noun must have a capitalised word: "victory"
+        and "changed" are words, not spellings of Victoria or Changde.
+        """
+        alias = self.aliases[c.alias]
+        if alias.acronym:
+            return text[spans[c.start][0] : spans[c.end - 1][1]].isupper()
+        if c.score < EXACT_SCORE and alias.proper:
+            return any(text[spans[i][0]].isupper() for i in range(c.start, c.end))
+        return True
 
     def _entity_matches(
         self, candidates: list[Candidate], kept: set[Span], text: str, spans: list[Span]

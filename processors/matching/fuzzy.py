@@ -27,7 +27,7 @@ ANCHOR_SIMILARITY = 0.6
 #: Remembered text words per engine before the memory starts again.
 CACHE_WORDS = 200_000
 #: How much of the score comes from the consonant skeleton (vowel drift is cheap).
-SKELETON_WEIGHT = 0.6
+SKELETON_WEIGHT = 0.5
 #: Highest score a fuzzy match reports (below ``KEY_SCORE``).
 FUZZY_CAP = 94.0
 
@@ -37,7 +37,7 @@ Hit = tuple[int, int]  # (alias id, position of its anchor word)
 def similarity(a: str, b: str) -> float:
     """Score (0–100) of two keys: normalised Indel similarity, blended with their skeletons'.
 
-    ``idleb``/``idlib`` score 92 (only a vowel differs); ``hamas``/``humus`` 84.
+    ``idleb``/``idlib`` score 90 (only a vowel differs); ``hamas``/``humus`` 80.
     """
     plain = Indel.normalized_similarity(a, b)
     bones = Indel.normalized_similarity(skeleton(a), skeleton(b))
