@@ -39,6 +39,7 @@ def deliver(
     from alerts.config import load_channels
     from alerts.metrics import AlertsMetrics
     from alerts.service import run_deliver
+    from wirewatch.errors import BrokerError
     from wirewatch.logs import setup_logging
     from wirewatch.metrics import serve_metrics
     from wirewatch.settings import get_settings
@@ -47,8 +48,9 @@ def deliver(
     settings = get_settings()
     setup_logging("deliver", settings.log_level)
     config = load_channels(_channels_path(channels))
-    if settings.kafka_bootstrap:
-        ensure_topics(settings.kafka_bootstrap, settings)
+    if not settings.kafka_bootstrap:
+        raise BrokerError("no broker configured: set WIREWATCH_KAFKA_BOOTSTRAP (or run `wirewatch up`)")
+    ensure_topics(settings.kafka_bootstrap, settings)
     metrics = AlertsMetrics.create()
     serve_metrics(settings.deliver_metrics_port, settings.metrics_host)
 

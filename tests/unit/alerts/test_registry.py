@@ -46,3 +46,25 @@ async def test_console_prints_hostile_text_as_text(hostile: Alert) -> None:
     assert "[bold red]x[/]" in text and "\x1b[2J" not in text
     assert (await channel.send_batch([sample_alert(1), sample_alert(2)], digest=True)).ok
     assert "digest: 2 alerts" in out.getvalue()
+
+
+def test_plugins_register_through_entry_points_and_broken_ones_are_skipped(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    class EP:
+        def __init__(self, name: str, target: object):
+            self.name, self.value, self._target = name, f"plugin:{name}", target
+
+        def load(self) -> object:
+            if isinstance(self._target, Exception):
+                raise self._target
+            return self._target
+
+    import alerts.channels.registry as module
+
+    monkeypatch.setattr(
+        module, "entry_points", lambda group: [EP("pager", Pager), EP("fax", ImportError("no fax"))]
+    )
+    registry = ChannelRegistry.default()
+    assert "pager" in registry and "fax" not in registry
+    assert "channel plug-in fax" in caplog.text
