@@ -57,7 +57,9 @@ def letters_for(alerts: Sequence[Alert], channel: str, reason: str, attempts: in
     return [DeadLetter(alert=a, channel=channel, reason=reason, attempts=attempts) for a in alerts]
 
 
-def undecodable(value: bytes | None, reason: str, topic: str, partition: int, offset: int) -> DeadLetter:
+def undecodable(
+    value: bytes | None, reason: str, topic: str, partition: int | None, offset: int
+) -> DeadLetter:
     """The dead letter of a record that is not a valid ``Alert``."""
     raw = (value or b"")[:RAW_MAX].decode("utf-8", "replace")
     return DeadLetter(reason=reason, topic=topic, partition=partition, offset=offset, raw=raw)

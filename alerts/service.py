@@ -143,16 +143,20 @@ class DeliveryService:
                 if not await self.closing.sleep(2.0):
                     raise
 
+    async def _skip(self, partition: Any, offset: int, letter: DeadLetter, result: str) -> None:
+        """Dead-letter a record no channel will take, and let its offset be committed."""
+        await self._publish([letter])
+        self.metrics.records.labels(result).inc()
+        self.tracker.add(partition, offset, 0)
+
     async def handle(self, partition: Any, offset: int, value: bytes | None, topic: str = "") -> None:
         """Route one record to its lanes; the record's offset is settled when they are done."""
+        p = getattr(partition, "partition", None)
         try:
             alert = Alert.from_bytes(value)
         except RecordError as exc:
-            log.error("%s[%s]@%d is not an alert: %s; dead-lettered", topic, partition, offset, exc)
-            p = getattr(partition, "partition", 0)
-            await self._publish([undecodable(value, str(exc), topic, p, offset)])
-            self.metrics.records.labels("undecodable").inc()
-            self.tracker.add(partition, offset, 0)
+            log.error("%s[%s]@%d is not an alert: %s; dead-lettered", topic, p, offset, exc)
+            await self._skip(partition, offset, undecodable(value, str(exc), topic, p, offset), "undecodable")
             return
         route = self.router.route(alert)
         for name in route.filtered:
@@ -161,19 +165,8 @@ class DeliveryService:
             self.metrics.deliveries.labels(name, "rerouted").inc()
         if route.unroutable:
             log.error("alert %s cannot be delivered: %s; dead-lettered", alert.alert_id, route.unroutable)
-            await self._publish(
-                [
-                    DeadLetter(
-                        alert=alert,
-                        reason=route.unroutable,
-                        topic=topic,
-                        partition=getattr(partition, "partition", None),
-                        offset=offset,
-                    )
-                ]
-            )
-            self.metrics.records.labels("unroutable").inc()
-            self.tracker.add(partition, offset, 0)
+            letter = DeadLetter(alert=alert, reason=route.unroutable, topic=topic, partition=p, offset=offset)
+            await self._skip(partition, offset, letter, "unroutable")
             return
         self.metrics.records.labels("ok").inc()
         self.tracker.add(partition, offset, len(route.targets))
