@@ -19,7 +19,7 @@ from kafka import KafkaConsumer, TopicPartition
 from processors.matching import Engine
 from processors.stream import dedup
 from processors.stream.candidates import Candidate
-from processors.stream.stories import StoryBook
+from processors.stream.stories import StoryStore
 from wirewatch.errors import WirewatchError
 from wirewatch.records import Alert, NewsItem, RecordError
 from wirewatch.settings import Settings
@@ -115,8 +115,7 @@ def run_backtest(
     """Replay ``topic`` from ``since`` to its end as it was at the start; send nothing."""
     report = BacktestReport()
     seen: dict[str, dict[str, object]] = {}
-    books: dict[str, StoryBook] = {}
-    window = timedelta(hours=settings.story_window_hours)
+    stories = StoryStore({}, timedelta(hours=settings.story_window_hours))
     for n, value in enumerate(_records(settings, bootstrap, topic, since, progress)):
         try:
             item = NewsItem.from_bytes(value)
@@ -147,8 +146,7 @@ def run_backtest(
                     "watchlist_version": engine.version,
                 }
             )
-            book = books.setdefault(hit.name, StoryBook(stories=[]))
-            alert = book.apply(candidate, n, window)
+            alert = stories.apply(candidate, n)
             if alert is not None:
                 report.alerts.append(alert)
                 on_alert(alert)

@@ -6,7 +6,7 @@
                               │
                               └────────▶ mentions (key entity) ──count_surges──▶ alerts
 
-Each agent decodes, calls a pure function (engine, ``StoryBook.apply``,
+Each agent decodes, calls a pure function (engine, ``StoryStore.apply``,
 ``surge.observe``) and sends. State lives in changelog-backed tables keyed
 like the agent's input, so it sits on the partition being processed. A
 record that cannot be decoded or handled is logged with topic, partition and
@@ -29,7 +29,7 @@ from processors.stream import dedup
 from processors.stream.candidates import Candidate, Mention
 from processors.stream.live_watchlist import EngineHolder, WatchlistFollower
 from processors.stream.metrics import ProcessorMetrics
-from processors.stream.stories import StoryBook
+from processors.stream.stories import StoryStore
 from processors.stream.surge import SurgePolicy, observe
 from wirewatch.records import Alert, NewsItem, RecordError, utcnow
 from wirewatch.settings import Settings
@@ -103,11 +103,11 @@ def build_app(
     dlq_topic = app.topic(topics.items_dlq, **raw)
 
     seen = app.Table("seen", default=None, partitions=parts, help="item id -> dedup entry")
-    books = app.Table("stories", default=None, partitions=parts, help="rule -> open stories")
+    books = app.Table("stories", default=None, partitions=parts, help="open stories and their index")
     surges = app.Table("surges", default=None, partitions=parts, help="entity -> window counts")
 
     holder = EngineHolder()
-    window = timedelta(hours=settings.story_window_hours)
+    stories = StoryStore(books, timedelta(hours=settings.story_window_hours))
     policy = surge_policy(settings)
     ttl_s = settings.dedup_ttl_hours * 3600
     last_purge: dict[int, float] = {}
@@ -222,9 +222,7 @@ def build_app(
             msg = event.message
             try:
                 candidate = Candidate.model_validate_json(msg.value)
-                book = StoryBook.from_dict(books.get(candidate.rule))
-                alert = book.apply(candidate, msg.offset, window)
-                books[candidate.rule] = book.to_dict()
+                alert = stories.apply(candidate, msg.offset)
                 if alert is not None:
                     await emit(alert, candidate.item.fetched_at)
             except Exception as exc:

@@ -1,24 +1,25 @@
 """Story grouping: one alert per story, across outlets and languages.
 
 All candidates of one rule arrive, in order, on one partition (keyed by
-rule). The state of that key is a ``StoryBook``: the rule's open stories.
-A candidate joins an open story of the same rule when it shares an
-escalation family and an anchor (a region, or an actor when neither side
-names a region) within the story window; otherwise it opens a new story.
+rule); ``StoryStore`` keeps that partition's open stories. A candidate
+joins an open story of the same rule when it shares an escalation family
+and an anchor (a region, or an actor when neither side names a region)
+within the story window; otherwise it opens a new story.
 
 Alerts are emitted when a story opens (revision 0), when a new outlet
 joins it (the source count grows) and when its severity rises. The story
 key and ``alert_id`` are derived from the first report and the revision
 only, so replaying the same input after a crash yields the same ids.
 
-Replays are recognised by offset: the book remembers the last input offset
-it applied; an input at or below it is a replay, and re-emits the alert it
+Replays are recognised by offset: the store remembers the last input offset
+it applied per rule; an input at or below it is a replay, and re-emits the alert it
 triggered (same ``alert_id``: downstream drops the copy) or nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -130,70 +131,111 @@ def _new_story(c: Candidate) -> Story:
     )
 
 
-@dataclass
-class StoryBook:
-    """The open stories of one rule, and the last input offset applied."""
+def _anchors(regions: list[str], actors: list[str]) -> list[str]:
+    # Stories meet on a shared region; only region-less stories meet on an actor.
+    return [f"region:{r}" for r in regions] if regions else [f"actor:{a}" for a in actors]
 
-    stories: list[Story]
-    offset: int = -1
-    # The alert each recent input offset triggered, for replays (offset -> alert JSON).
-    emitted: dict[str, str] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "stories": [s.to_dict() for s in self.stories],
-            "offset": self.offset,
-            "emitted": self.emitted or {},
-        }
+class StoryStore:
+    """The open stories of the rules whose candidates arrive on one partition.
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> StoryBook:
-        if not data:
-            return cls(stories=[])
-        return cls(
-            stories=[Story.from_dict(s) for s in data.get("stories", [])],
-            offset=int(data.get("offset", -1)),
-            emitted=dict(data.get("emitted", {})),
-        )
+    State lives in ``table`` (a faust Table in the worker, a dict in tests and
+    backtests) under three kinds of keys, all written while an event of this
+    partition is current:
 
-    def apply(self, c: Candidate, offset: int, window: timedelta) -> Alert | None:
+    - ``story|<story key>``: one story;
+    - ``index|<rule>|<anchor>``: keys and last-seen times of the open stories
+      naming that region (or actor), so a candidate reads only its neighbours;
+    - ``offset|<rule>``: the last input offset applied and the alerts the
+      latest offsets triggered, to answer replays.
+    """
+
+    def __init__(self, table: MutableMapping[str, Any], window: timedelta):
+        self.table = table
+        self.window = window
+
+    def apply(self, c: Candidate, offset: int) -> Alert | None:
         """Apply one candidate read at ``offset``; return the alert to emit, if any."""
-        if offset <= self.offset:
-            replayed = (self.emitted or {}).get(str(offset))
+        meta_key = f"offset|{c.rule}"
+        meta = self.table.get(meta_key) or {"offset": -1, "emitted": {}}
+        emitted: dict[str, str] = dict(meta["emitted"])
+        if offset <= int(meta["offset"]):
+            replayed = emitted.get(str(offset))
             return Alert.model_validate_json(replayed) if replayed else None
-        self.offset = offset
-        alert = self._apply(c, window)
-        # Only the uncommitted tail can be replayed; keep the latest few.
-        recent = sorted((self.emitted or {}).items(), key=lambda kv: int(kv[0]))[-MAX_REPLAY_MEMORY:]
-        emitted = dict(recent)
+        alert = self._apply(c)
         if alert is not None:
             emitted[str(offset)] = alert.model_dump_json()
-        self.emitted = emitted
+        # Only the uncommitted tail can be replayed; keep the latest few.
+        recent = sorted(emitted.items(), key=lambda kv: int(kv[0]))[-MAX_REPLAY_MEMORY:]
+        swept = meta.get("swept")
+        if swept is None or c.at - datetime.fromisoformat(swept) > self.window / 6:
+            self.sweep(c.rule, c.at)
+            swept = c.at.isoformat()
+        self.table[meta_key] = {"offset": offset, "emitted": dict(recent), "swept": swept}
         return alert
 
-    def _apply(self, c: Candidate, window: timedelta) -> Alert | None:
-        at = c.at
-        self.stories = [s for s in self.stories if at - s.last <= window]
-        story = self._find(c, window)
+    def sweep(self, rule: str, at: datetime) -> None:
+        """Forget every story of ``rule`` closed by ``at`` (runs a few times per window)."""
+        prefix = f"index|{rule}|"
+        anchors = [k.removeprefix(prefix) for k in list(self.table.keys()) if k.startswith(prefix)]
+        self.open_stories(rule, anchors, at)
+
+    def open_stories(self, rule: str, anchors: list[str], at: datetime) -> list[Story]:
+        """The stories of ``rule`` on ``anchors`` still open at ``at``; expired ones are dropped."""
+        found: dict[str, Story] = {}
+        for anchor in anchors:
+            key = f"index|{rule}|{anchor}"
+            entries: dict[str, str] = dict(self.table.get(key) or {})
+            alive = {}
+            for story_key, last in entries.items():
+                if at - datetime.fromisoformat(last) > self.window:
+                    self.table.pop(f"story|{story_key}", None)
+                    continue
+                data = found.get(story_key) or self.table.get(f"story|{story_key}")
+                if data is None:
+                    continue
+                story = data if isinstance(data, Story) else Story.from_dict(data)
+                alive[story_key] = story.last_seen
+                found[story_key] = story
+            if alive != entries:
+                if alive:
+                    self.table[key] = alive
+                else:
+                    self.table.pop(key, None)
+        return list(found.values())
+
+    def _save(self, story: Story) -> None:
+        self.table[f"story|{story.key}"] = story.to_dict()
+        for anchor in _anchors(story.regions, story.actors):
+            key = f"index|{story.rule}|{anchor}"
+            entries = dict(self.table.get(key) or {})
+            entries[story.key] = story.last_seen
+            self.table[key] = entries
+
+    def _apply(self, c: Candidate) -> Alert | None:
+        stories = self.open_stories(c.rule, _anchors(c.regions, c.actors), c.at)
+        story = _best(stories, c, self.window)
         if story is None:
             story = _new_story(c)
-            self.stories.append(story)
-            return story.to_alert()
-        return _join(story, c)
+            alert: Alert | None = story.to_alert()
+        else:
+            alert = _join(story, c)
+        self._save(story)
+        return alert
 
-    def _find(self, c: Candidate, window: timedelta) -> Story | None:
-        at = c.at
-        best = None
-        for story in self.stories:
-            if c.item.id in story.item_ids:
-                return story
-            if story.rule != c.rule or not set(story.families) & set(c.families):
-                continue
-            if abs(at - story.last) > window or not story.anchors_meet(c):
-                continue
-            if best is None or story.last > best.last:
-                best = story
-        return best
+
+def _best(stories: list[Story], c: Candidate, window: timedelta) -> Story | None:
+    best = None
+    for story in stories:
+        if c.item.id in story.item_ids:
+            return story
+        if story.rule != c.rule or not set(story.families) & set(c.families):
+            continue
+        if abs(c.at - story.last) > window or not story.anchors_meet(c):
+            continue
+        if best is None or story.last > best.last:
+            best = story
+    return best
 
 
 def _join(story: Story, c: Candidate) -> Alert | None:
