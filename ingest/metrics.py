@@ -64,7 +64,7 @@ class IngestMetrics:
             ),
             fetch_seconds=Histogram(
                 "wirewatch_feed_fetch_duration_seconds",
-                "Time to fetch a feed, redirects and body included.",
+                "Time from asking for a feed to its answer or failure (redirects, body, slot waits in).",
                 buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
                 registry=registry,
             ),

@@ -15,6 +15,7 @@ duplicates are possible after a crash, losses are not.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import threading
@@ -100,8 +101,11 @@ class IngestService:
     async def _poll(self, feed: FeedConfig) -> PollResult:
         fetched_at = utcnow()
         validators = self.state.validators(feed.id, feed.url)
-        fetched = await self.fetcher.fetch(feed.url, validators, self.feeds.max_bytes_of(feed))
-        self.metrics.fetch_seconds.observe(fetched.elapsed_s)
+        started = time.monotonic()
+        try:
+            fetched = await self.fetcher.fetch(feed.url, validators, self.feeds.max_bytes_of(feed))
+        finally:  # failures too: a feed that stalls until its timeout should show here
+            self.metrics.fetch_seconds.observe(time.monotonic() - started)
         self.metrics.bytes.labels(feed.id).inc(len(fetched.body))
         if fetched.moved_to and feed.id not in self._moved_reported:
             self._moved_reported.add(feed.id)
@@ -258,18 +262,18 @@ async def run_ingest(
         raise BrokerError("WIREWATCH_KAFKA_BOOTSTRAP is not set: point it at Kafka, or run `wirewatch up`")
     await asyncio.to_thread(ensure_topics, bootstrap, settings)
     metrics = metrics or IngestMetrics.create(REGISTRY)
-    stop_event, watcher = await bridge_stop(stop)
-    publisher = await asyncio.to_thread(KafkaPublisher, settings, Topics.from_settings(settings).items)
-    state = IngestState(state_path(settings), feeds.limits.seen_max, feeds.limits.max_updates)
-    metrics.seen_ids.set(len(state))
-    log.info("ingesting %d feed(s) into %s (state: %s)", len(feeds.feeds), bootstrap, state.path)
-    try:
-        async with Fetcher(feeds.limits, transport) as fetcher:
-            service = IngestService(feeds, fetcher, state, publisher, metrics)
-            return await service.run(stop_event, once=once)
-    finally:
+    async with contextlib.AsyncExitStack() as stack:
+        stop_event, watcher = await bridge_stop(stop)
         if watcher is not None:
-            watcher.cancel()
-        await asyncio.to_thread(publisher.close)
-        state.close()
-        log.info("ingest stopped")
+            stack.callback(watcher.cancel)
+        publisher = await asyncio.to_thread(KafkaPublisher, settings, Topics.from_settings(settings).items)
+        stack.push_async_callback(asyncio.to_thread, publisher.close)  # flush, then close
+        state = IngestState(state_path(settings), feeds.limits.seen_max, feeds.limits.max_updates)
+        stack.callback(state.close)
+        fetcher = await stack.enter_async_context(Fetcher(feeds.limits, transport))
+        metrics.seen_ids.set(len(state))
+        log.info("ingesting %d feed(s) into %s (state: %s)", len(feeds.feeds), bootstrap, state.path)
+        service = IngestService(feeds, fetcher, state, publisher, metrics)
+        code = await service.run(stop_event, once=once)
+    log.info("ingest stopped")
+    return code

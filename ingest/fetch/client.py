@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -65,7 +64,6 @@ class FetchResult:
     body: bytes
     headers: dict[str, str]
     validators: Validators
-    elapsed_s: float
     moved_to: str | None = None
 
     @property
@@ -133,7 +131,10 @@ class Fetcher:
 
     async def _guard_private(self, host: str) -> None:
         """With ``limits.block_private``: refuse hosts that resolve to internal addresses."""
-        infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+        except OSError as exc:
+            raise FetchError(f"cannot resolve {host}: {exc}", kind="connect") from None
         for info in infos:
             address = ipaddress.ip_address(info[4][0])
             if not address.is_global:
@@ -145,11 +146,9 @@ class Fetcher:
         """GET ``url`` conditionally; raises ``FetchError`` unless the answer is 200 or 304."""
         validators = validators or Validators()
         cap = max_bytes or self.limits.max_bytes
-        started = time.monotonic()
         async with self._all:
             try:
-                async with asyncio.timeout(self.limits.total_timeout):
-                    result = await self._follow(url, validators, cap)
+                return await self._follow(url, validators, cap)
             except TimeoutError:
                 raise FetchError(
                     f"no complete answer within {self.limits.total_timeout:g} s", kind="timeout"
@@ -162,31 +161,36 @@ class Fetcher:
                 raise FetchError(f"bad URL: {exc}", kind="bad_url") from None
             except httpx.TransportError as exc:
                 raise FetchError(f"transport error: {type(exc).__name__}: {exc}", kind="transport") from None
-        return replace(result, elapsed_s=time.monotonic() - started)
 
     async def _follow(self, url: str, validators: Validators, cap: int) -> FetchResult:
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
         permanent = True
         for hop in range(self.limits.max_redirects + 1):
             host = _check_scheme(url)
             if self.limits.block_private:
                 await self._guard_private(host)
-            async with (
-                self._host_slot(host),
-                self._client.stream("GET", url, headers=validators.headers()) as response,
-            ):
-                if response.status_code in _REDIRECTS:
-                    location = response.headers.get("location")
-                    if not location:
-                        raise FetchError(f"HTTP {response.status_code} without Location", kind="redirect")
-                    permanent = permanent and response.status_code in _PERMANENT
-                    url = urljoin(url, location.strip())
-                    continue
-                if response.status_code == 304:
-                    return self._result(url, response, b"", validators, permanent and hop > 0)
-                if not 200 <= response.status_code < 300:
-                    raise _status_error(url, response)
-                body = await read_capped(response, cap)
-                return self._result(url, response, body, validators, permanent and hop > 0)
+            async with self._host_slot(host):
+                # The total timeout starts once a slot is free: waiting behind other feeds
+                # of the same host is not this feed's fault.
+                deadline = deadline or loop.time() + self.limits.total_timeout
+                async with (
+                    asyncio.timeout_at(deadline),
+                    self._client.stream("GET", url, headers=validators.headers()) as response,
+                ):
+                    if response.status_code in _REDIRECTS:
+                        location = response.headers.get("location")
+                        if not location:
+                            raise FetchError(f"HTTP {response.status_code} without Location", kind="redirect")
+                        permanent = permanent and response.status_code in _PERMANENT
+                        url = urljoin(url, location.strip())
+                        continue
+                    if response.status_code == 304:
+                        return self._result(url, response, b"", validators, permanent and hop > 0)
+                    if not 200 <= response.status_code < 300:
+                        raise _status_error(url, response)
+                    body = await read_capped(response, cap)
+                    return self._result(url, response, body, validators, permanent and hop > 0)
         raise FetchError(f"more than {self.limits.max_redirects} redirects", kind="redirect")
 
     @staticmethod
@@ -203,6 +207,5 @@ class Fetcher:
             body=body,
             headers=headers,
             validators=got,
-            elapsed_s=0.0,
             moved_to=url if moved else None,
         )

@@ -254,3 +254,16 @@ async def test_per_host_and_global_concurrency_are_bounded() -> None:
         results = await asyncio.gather(*(f.fetch(u) for u in urls))
     assert all(r.status == 200 for r in results)
     assert max(peak.values()) == 2 and total[1] == 3
+
+
+async def test_waiting_for_a_host_slot_does_not_count_against_the_timeout() -> None:
+    async def slow_body():
+        await asyncio.sleep(0.1)
+        yield b"<rss/>"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=slow_body())
+
+    async with fetcher(handler, per_host=1, total_timeout=1.0, connect_timeout=1.0) as f:
+        results = await asyncio.gather(*(f.fetch(f"http://one.example/{n}") for n in range(15)))
+    assert [r.status for r in results] == [200] * 15  # 1.5 s of queueing, 0.1 s each of fetching
