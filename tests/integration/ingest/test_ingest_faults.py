@@ -39,6 +39,15 @@ class Harness:
     async def poll(self, feed_id: str) -> PollResult:
         return await self.service.poll(next(f for f in self.config.feeds if f.id == feed_id))
 
+    async def poll_peak(self, feed_id: str) -> tuple[PollResult, int]:
+        """Poll, and report the peak of Python memory allocated meanwhile (all threads)."""
+        tracemalloc.start()
+        try:
+            result = await self.poll(feed_id)
+            return result, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
     def count(self, name: str, **labels: str) -> float:
         return self.registry.get_sample_value(name, labels) or 0.0
 
@@ -74,12 +83,7 @@ async def test_a_malformed_feed_keeps_its_parsed_entries_and_counts_the_error(fe
 async def test_a_20_mb_body_is_cut_off_at_the_cap_not_loaded(feed_server, harness) -> None:
     url = feed_server.add("/huge.xml", stream_bytes=20 * 1024 * 1024)
     h = harness({"huge": url, "fine": feed_server.add_file("atom-en.xml")})
-    tracemalloc.start()
-    try:
-        result = await h.poll("huge")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    result, peak = await h.poll_peak("huge")
     assert result.outcome == "too_large"
     assert peak < 15 * 1024 * 1024  # the 10 MB cap plus change; never the 20 MB body
     assert h.count("wirewatch_feed_fetches_total", feed="huge", outcome="too_large") == 1
@@ -148,12 +152,7 @@ async def test_billion_laughs_over_http_neither_expands_nor_stops_the_loop(feed_
     h = harness(
         {"lol": feed_server.add_file("billion-laughs.xml"), "fine": feed_server.add_file("bom-en.xml")}
     )
-    tracemalloc.start()
-    try:
-        result = await h.poll("lol")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    result, peak = await h.poll_peak("lol")
     assert peak < 10 * 1024 * 1024
     assert result.outcome == "ok"
     assert h.count("wirewatch_feed_parse_errors_total", feed="lol") == 1
