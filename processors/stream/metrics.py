@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+#: The fixed label values, created at 0 so dashboards and alerts see them before they first happen.
+ITEM_OUTCOMES = ("processed", "duplicate", "poison")
+RELOAD_OUTCOMES = ("applied", "rejected")
+DEAD_LETTER_STAGES = ("items", "stories", "surges")
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,15 @@ class ProcessorMetrics:
     watchlist_info: Gauge
     watchlist_reloads: Counter
     poison: Counter
+
+    def __post_init__(self) -> None:
+        # "Any dead letters?" must read 0, not "no data", until the first one.
+        for outcome in ITEM_OUTCOMES:
+            self.items.labels(outcome)
+        for outcome in RELOAD_OUTCOMES:
+            self.watchlist_reloads.labels(outcome)
+        for stage in DEAD_LETTER_STAGES:
+            self.poison.labels(stage)
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ProcessorMetrics:

@@ -140,14 +140,17 @@ class StoryStore:
     """The open stories of the rules whose candidates arrive on one partition.
 
     State lives in ``table`` (a faust Table in the worker, a dict in tests and
-    backtests) under three kinds of keys, all written while an event of this
-    partition is current:
+    backtests) under these keys, all written while an event of this
+    partition is current, and kept small because every write is a changelog
+    record:
 
     - ``story|<story key>``: one story;
-    - ``index|<rule>|<anchor>``: keys and last-seen times of the open stories
-      naming that region (or actor), so a candidate reads only its neighbours;
-    - ``offset|<rule>``: the last input offset applied and the alerts the
-      latest offsets triggered, to answer replays.
+    - ``index|<rule>|<anchor>``: the open stories naming that region (or
+      actor), so a candidate reads only its neighbours; rewritten only when a
+      story joins or leaves it;
+    - ``offset|<rule>``: the last input offset applied, and which of the
+      latest offsets emitted an alert;
+    - ``emitted|<rule>|<offset>``: that alert, to answer a replay.
     """
 
     def __init__(self, table: MutableMapping[str, Any], window: timedelta):
@@ -157,21 +160,24 @@ class StoryStore:
     def apply(self, c: Candidate, offset: int) -> Alert | None:
         """Apply one candidate read at ``offset``; return the alert to emit, if any."""
         meta_key = f"offset|{c.rule}"
-        meta = self.table.get(meta_key) or {"offset": -1, "emitted": {}}
-        emitted: dict[str, str] = dict(meta["emitted"])
+        meta = self.table.get(meta_key) or {"offset": -1, "emitted": []}
         if offset <= int(meta["offset"]):
-            replayed = emitted.get(str(offset))
+            replayed = self.table.get(f"emitted|{c.rule}|{offset}")
             return Alert.model_validate_json(replayed) if replayed else None
         alert = self._apply(c)
+        emitted: list[int] = list(meta["emitted"])
         if alert is not None:
-            emitted[str(offset)] = alert.model_dump_json()
-        # Only the uncommitted tail can be replayed; keep the latest few.
-        recent = sorted(emitted.items(), key=lambda kv: int(kv[0]))[-MAX_REPLAY_MEMORY:]
+            self.table[f"emitted|{c.rule}|{offset}"] = alert.model_dump_json()
+            emitted.append(offset)
+            # Only the uncommitted tail can be replayed; forget older alerts.
+            for old in emitted[:-MAX_REPLAY_MEMORY]:
+                self.table.pop(f"emitted|{c.rule}|{old}", None)
+            emitted = emitted[-MAX_REPLAY_MEMORY:]
         swept = meta.get("swept")
         if swept is None or c.at - datetime.fromisoformat(swept) > self.window / 6:
             self.sweep(c.rule, c.at)
             swept = c.at.isoformat()
-        self.table[meta_key] = {"offset": offset, "emitted": dict(recent), "swept": swept}
+        self.table[meta_key] = {"offset": offset, "emitted": emitted, "swept": swept}
         return alert
 
     def sweep(self, rule: str, at: datetime) -> None:
@@ -181,46 +187,49 @@ class StoryStore:
         self.open_stories(rule, anchors, at)
 
     def open_stories(self, rule: str, anchors: list[str], at: datetime) -> list[Story]:
-        """The stories of ``rule`` on ``anchors`` still open at ``at``; expired ones are dropped."""
+        """The stories of ``rule`` on ``anchors`` still open at ``at``; closed ones are dropped."""
         found: dict[str, Story] = {}
         for anchor in anchors:
             key = f"index|{rule}|{anchor}"
-            entries: dict[str, str] = dict(self.table.get(key) or {})
-            alive = {}
-            for story_key, last in entries.items():
-                if at - datetime.fromisoformat(last) > self.window:
-                    self.table.pop(f"story|{story_key}", None)
-                    continue
-                data = found.get(story_key) or self.table.get(f"story|{story_key}")
-                if data is None:
-                    continue
-                story = data if isinstance(data, Story) else Story.from_dict(data)
-                alive[story_key] = story.last_seen
-                found[story_key] = story
-            if alive != entries:
+            members: list[str] = list(self.table.get(key) or [])
+            alive = []
+            for story_key in members:
+                story = found.get(story_key)
+                if story is None:
+                    data = self.table.get(f"story|{story_key}")
+                    if data is None:
+                        continue
+                    story = Story.from_dict(data)
+                    if at - story.last > self.window:
+                        self.table.pop(f"story|{story_key}", None)
+                        continue
+                    found[story_key] = story
+                alive.append(story_key)
+            if alive != members:
                 if alive:
                     self.table[key] = alive
                 else:
                     self.table.pop(key, None)
         return list(found.values())
 
-    def _save(self, story: Story) -> None:
+    def _save(self, story: Story, anchors_before: list[str]) -> None:
         self.table[f"story|{story.key}"] = story.to_dict()
         for anchor in _anchors(story.regions, story.actors):
+            if anchor in anchors_before:
+                continue
             key = f"index|{story.rule}|{anchor}"
-            entries = dict(self.table.get(key) or {})
-            entries[story.key] = story.last_seen
-            self.table[key] = entries
+            self.table[key] = [*(self.table.get(key) or []), story.key]
 
     def _apply(self, c: Candidate) -> Alert | None:
         stories = self.open_stories(c.rule, _anchors(c.regions, c.actors), c.at)
         story = _best(stories, c, self.window)
         if story is None:
-            story = _new_story(c)
+            story, before = _new_story(c), []
             alert: Alert | None = story.to_alert()
         else:
+            before = _anchors(story.regions, story.actors)
             alert = _join(story, c)
-        self._save(story)
+        self._save(story, before)
         return alert
 
 
