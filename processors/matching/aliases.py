@@ -15,7 +15,7 @@ from typing import Literal
 import ahocorasick
 
 from processors.matching.common import COMMON_WORDS
-from processors.matching.normalise import key, words
+from processors.matching.normalise import key, skeleton, words
 from wirewatch.watchlist import DEFAULT_THRESHOLD, Actor, Region
 
 #: Aliases whose key is shorter than this match their exact spelling only.
@@ -60,6 +60,9 @@ class Alias:
     joined: str
     #: the normalised words without spaces (fuzzy scores compare these too)
     plain: str
+    #: skeletons of the keys, then of the words, joined (what the scores' skeleton part compares)
+    key_bones: str
+    plain_bones: str
     #: written in capitals (HTS, SDF, IS): matches capitals only, so "is" and "the" stay words
     acronym: bool = False
     #: has a capital letter (a proper noun): its variants must be capitalised in the text too
@@ -114,7 +117,20 @@ def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False
         or all(w in COMMON_WORDS for w in ws)
     )
     proper = any(c.isupper() for c in letters)
-    return Alias(entity, spelling, ws, keys, strict, threshold, "".join(keys), "".join(ws), acronym, proper)
+    return Alias(
+        entity,
+        spelling,
+        ws,
+        keys,
+        strict,
+        threshold,
+        joined="".join(keys),
+        plain="".join(ws),
+        key_bones="".join(map(skeleton, keys)),
+        plain_bones="".join(map(skeleton, ws)),
+        acronym=acronym,
+        proper=proper,
+    )
 
 
 def key_line(keys: Iterable[str]) -> str:

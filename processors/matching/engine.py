@@ -27,7 +27,7 @@ from processors.matching.aliases import (
 )
 from processors.matching.decision import Decision, Match
 from processors.matching.fuzzy import FuzzyIndex
-from processors.matching.normalise import keys_of, normalised_text, with_article, word_spans
+from processors.matching.normalise import WordSpans, keys_of, normalised_text, with_article
 from processors.matching.rules import Mentions, RuleSet
 from processors.matching.terms import TermIndex, TermMatch, compile_terms
 from wirewatch.records import severity_rank
@@ -101,18 +101,24 @@ class Engine:
         ``lang`` is accepted for the record but not needed: terms and aliases
         of both languages apply to every text.
         """
-        flat, origin = normalised_text(text)
+        cased_flat, flat, origin = normalised_text(text)
         ws = flat.split()
         if not ws:
             return Decision()
         keys = keys_of(ws)
-        candidates = [*self._exact.find(ws, key_line(keys)), *self._fuzzy.find(ws, keys)]
+        candidates = list(self._exact.find(ws, key_line(keys)))
+        covered = {i for c in candidates for i in range(c.start, c.end)}
+        cased = cased_flat.split()
+        probes = self._fuzzy.probes(ws, keys, covered, cased)
         terms = list(self._terms.find(ws))
+        if not candidates and not terms and not probes:
+            return Decision()
+        if probes:
+            candidates += self._fuzzy.find(probes, ws, keys, covered, cased)
+        candidates = [c for c in candidates if self._cased(c, cased)]
         if not candidates and not terms:
             return Decision()
-        last = max([c.end for c in candidates] + [t.end for t in terms])
-        spans = word_spans(flat, origin, len(text), last)
-        candidates = [c for c in candidates if self._cased(c, text, spans)]
+        spans = WordSpans(flat, origin, len(text))
         entity_spans = _longest_first(((c.start, c.end), c.score) for c in candidates)
         term_spans = _longest_first(((t.start, t.end), 100.0) for t in terms)
         matches = self._entity_matches(candidates, entity_spans, text, spans)
@@ -120,8 +126,8 @@ class Engine:
         matches.sort(key=lambda m: (m.start, m.end, m.kind, m.entity))
         return self._decide(tuple(matches))
 
-    def _cased(self, c: Candidate, text: str, spans: list[Span]) -> bool:
-        """Whether the text's capitals fit the alias.
+    def _cased(self, c: Candidate, cased: list[str]) -> bool:
+        """Whether the text's capitals (``cased`` words) fit the alias.
 
         Acronyms (HTS, IS) match capitals only. A variant (not the listed
         spelling) of a proper noun must have a capitalised word: "victory"
@@ -129,13 +135,13 @@ class Engine:
         """
         alias = self.aliases[c.alias]
         if alias.acronym:
-            return text[spans[c.start][0] : spans[c.end - 1][1]].isupper()
+            return "".join(cased[c.start : c.end]).isupper()
         if c.score < EXACT_SCORE and alias.proper:
-            return any(text[spans[i][0]].isupper() for i in range(c.start, c.end))
+            return any(w[0].isupper() for w in cased[c.start : c.end])
         return True
 
     def _entity_matches(
-        self, candidates: list[Candidate], kept: set[Span], text: str, spans: list[Span]
+        self, candidates: list[Candidate], kept: set[Span], text: str, spans: WordSpans
     ) -> list[Match]:
         best: dict[tuple[int, int, int], Candidate] = {}
         for c in candidates:
@@ -152,7 +158,7 @@ class Engine:
         return out
 
     def _term_matches(
-        self, terms: list[TermMatch], kept: set[Span], text: str, spans: list[Span]
+        self, terms: list[TermMatch], kept: set[Span], text: str, spans: WordSpans
     ) -> list[Match]:
         seen: set[tuple[int, int, int]] = set()
         out = []

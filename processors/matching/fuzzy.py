@@ -18,41 +18,49 @@ from rapidfuzz.distance import Indel
 
 from processors.matching.aliases import KEY_SCORE, MIN_VARIANT_CHARS, Alias, Candidate
 from processors.matching.common import COMMON_WORDS
-from processors.matching.normalise import skeleton
+from processors.matching.normalise import key, skeleton, skeletons_of
 
 #: Words a fuzzy anchor needs at least (shorter words only take part in windows).
-MIN_ANCHOR_CHARS = 3
-#: A text word and an anchor word must be at least this alike to try windows.
-ANCHOR_SIMILARITY = 0.6
+MIN_ANCHOR_CHARS = 4
+#: Anchors this long are also filed under their one-letter deletions (one consonant changed).
+MIN_DELETION_CHARS = 5
+#: A text word and an anchor word must score this much to try windows around it.
+ANCHOR_SCORE = 70.0
 #: Remembered text words per engine before the memory starts again.
 CACHE_WORDS = 200_000
 #: How much of the score comes from the consonant skeleton (vowel drift is cheap).
 SKELETON_WEIGHT = 0.5
+#: Longest word that may split a name in two (Bou, Abou, Ez).
+MAX_PARTICLE_CHARS = 4
 #: Highest score a fuzzy match reports (below ``KEY_SCORE``).
 FUZZY_CAP = 94.0
 
-Hit = tuple[int, int]  # (alias id, position of its anchor word)
+#: Aliases a text word hits, grouped by ((alias length in words, anchor position), alias ids).
+Groups = tuple[tuple[tuple[int, int], tuple[int, ...]], ...]
 
 
-def similarity(a: str, b: str) -> float:
-    """Score (0–100) of two keys: normalised Indel similarity, blended with their skeletons'.
+def similarity(a: str, a_bones: str, b: str, b_bones: str) -> float:
+    """Score (0–100) of two spellings: Indel similarity of the letters, blended with the skeletons'.
 
     ``idleb``/``idlib`` score 90 (only a vowel differs); ``hamas``/``humus`` 80.
     """
     plain = Indel.normalized_similarity(a, b)
-    bones = Indel.normalized_similarity(skeleton(a), skeleton(b))
+    bones = Indel.normalized_similarity(a_bones, b_bones)
     return 100.0 * ((1 - SKELETON_WEIGHT) * plain + SKELETON_WEIGHT * bones)
 
 
-def _deletions(k: str) -> set[str]:
-    return {k[:i] + k[i + 1 :] for i in range(len(k))}
+def _reachable(a: int, b: int, threshold: float) -> bool:
+    """Whether strings of lengths ``a`` and ``b`` could score ``threshold`` at all."""
+    best_plain = 2 * min(a, b) / (a + b)
+    return 100.0 * ((1 - SKELETON_WEIGHT) * best_plain + SKELETON_WEIGHT) >= threshold
 
 
 def _lookups(k: str) -> Iterator[str]:
     yield k
-    yield from _deletions(k)
+    if len(k) >= MIN_DELETION_CHARS:
+        yield from {k[:i] + k[i + 1 :] for i in range(len(k))}
     bones = skeleton(k)
-    if len(bones) >= MIN_ANCHOR_CHARS:
+    if len(bones) >= 3:
         yield "\x01" + bones
 
 
@@ -83,14 +91,15 @@ class FuzzyIndex:
     def __init__(self, aliases: list[Alias]):
         self._aliases = aliases
         frequency = Counter(k for a in aliases if not a.strict for k in set(a.keys))
-        self._postings: dict[str, list[Hit]] = {}
+        self._postings: dict[str, list[tuple[int, int]]] = {}
         for i, alias in enumerate(aliases):
             anchor = self._anchor(alias, frequency)
             if anchor is None:
                 continue
             for lookup in _lookups(alias.keys[anchor]):
                 self._postings.setdefault(lookup, []).append((i, anchor))
-        self._cache: dict[str, tuple[Hit, ...]] = {}
+        self._cache: dict[str, tuple[Groups, Groups]] = {}
+        self._by_word = _ByWord(self)
 
     @staticmethod
     def _anchor(alias: Alias, frequency: Counter[str]) -> int | None:
@@ -103,61 +112,168 @@ class FuzzyIndex:
         ]
         return min(usable)[2] if usable else None
 
-    def hits(self, k: str) -> tuple[Hit, ...]:
-        """Aliases whose anchor word looks like the text word with key ``k`` (remembered)."""
+    def hits(self, k: str) -> tuple[Groups, Groups]:
+        """Aliases whose anchor word looks like the text word with key ``k``, remembered.
+
+        Grouped by (alias length in words, anchor position): aliases of one
+        group are scored against the same windows of text. The second part
+        holds proper nouns, which only a capitalised word can anchor.
+        """
         found = self._cache.get(k)
         if found is not None:
             return found
-        seen: set[Hit] = set()
+        groups: dict[tuple[int, int, bool], set[int]] = {}
+        bones = skeleton(k)
         for lookup in _lookups(k):
-            for hit in self._postings.get(lookup, ()):
-                if hit not in seen:
-                    anchor = self._aliases[hit[0]].keys[hit[1]]
-                    if Indel.normalized_similarity(k, anchor) >= ANCHOR_SIMILARITY or skeleton(k) == skeleton(
-                        anchor
-                    ):
-                        seen.add(hit)
-        found = tuple(sorted(seen))
+            for alias_id, anchor in self._postings.get(lookup, ()):
+                alias = self._aliases[alias_id]
+                if similarity(k, bones, alias.keys[anchor], skeleton(alias.keys[anchor])) >= ANCHOR_SCORE:
+                    groups.setdefault((len(alias.keys), anchor, alias.proper), set()).add(alias_id)
+        anywhere, capitalised = (
+            tuple(
+                ((size, anchor), tuple(sorted(ids)))
+                for (size, anchor, cap), ids in sorted(groups.items())
+                if cap == part
+            )
+            for part in (False, True)
+        )
         if len(self._cache) >= CACHE_WORDS:
             self._cache.clear()
-        self._cache[k] = found
-        return found
+        self._cache[k] = (anywhere, capitalised)
+        return anywhere, capitalised
 
-    def find(self, text_words: list[str], keys: list[str]) -> Iterator[Candidate]:
-        """Fuzzy candidates: for each word with hits, the best window of each alias around it."""
-        n = len(keys)
-        best: dict[tuple[int, int], Candidate] = {}
-        for pos, k in enumerate(keys):
-            if len(k) < MIN_ANCHOR_CHARS or text_words[pos] in COMMON_WORDS:
+    def probes(
+        self, text_words: list[str], keys: list[str], covered: set[int], cased: list[str]
+    ) -> list[tuple[int, Groups]]:
+        """Words of a text worth a fuzzy look, with the aliases they hit.
+
+        Words in ``covered`` already belong to an exact match, which always
+        wins over a fuzzy one: they are left out.
+        """
+        found = list(map(self._by_word.__getitem__, text_words))
+        out = []
+        for pos, hit in [(i, f) for i, f in enumerate(found) if f]:
+            if hit is None or pos in covered:
                 continue
-            for alias_id, anchor in self.hits(k):
-                alias = self._aliases[alias_id]
-                size = len(alias.keys)
+            anywhere, capitalised = hit
+            if capitalised and cased[pos][0].isupper():
+                out.append((pos, anywhere + capitalised))
+            elif anywhere:
+                out.append((pos, anywhere))
+        return out
+
+    def find(
+        self,
+        probes: list[tuple[int, Groups]],
+        text_words: list[str],
+        keys: list[str],
+        covered: set[int],
+        cased: list[str],
+    ) -> Iterator[Candidate]:
+        """Fuzzy candidates: around each probe, the best window of each alias it hits.
+
+        A window never touches a ``covered`` word, and a window for a proper
+        noun needs a word capitalised in the text (``cased``: the words with their case).
+        """
+        text = _Text(text_words, keys, covered, cased)
+        best: dict[tuple[int, int], Candidate] = {}
+        aliases = self._aliases
+        for pos, groups in probes:
+            for (size, anchor), alias_ids in groups:
                 for length in (size, size - 1, size + 1):
                     if length < 1:
                         continue
                     # Windows that hold the word, with the anchor at about its place in the alias.
                     low = max(0, pos - anchor - 1, pos - length + 1)
-                    for start in range(low, min(pos - anchor + 1, pos, n - length) + 1):
-                        candidate = self._score(alias_id, alias, text_words, keys, start, start + length)
-                        if candidate is not None and _better(candidate, best.get((alias_id, pos))):
-                            best[(alias_id, pos)] = candidate
+                    for start in range(low, min(pos - anchor + 1, pos, text.size - length) + 1):
+                        window = text.window(start, start + length)
+                        if window is None or (length > size and not window.particle):
+                            continue
+                        for alias_id in alias_ids:
+                            candidate = window.score(alias_id, aliases[alias_id])
+                            if candidate is not None and _better(candidate, best.get((alias_id, pos))):
+                                best[(alias_id, pos)] = candidate
         yield from best.values()
 
-    @staticmethod
-    def _score(
-        alias_id: int, alias: Alias, text_words: list[str], keys: list[str], start: int, end: int
-    ) -> Candidate | None:
-        window = "".join(keys[start:end])
-        if len(window) < MIN_VARIANT_CHARS or all(w in COMMON_WORDS for w in text_words[start:end]):
+
+class _ByWord(dict[str, "tuple[Groups, Groups] | None"]):
+    """Text word → what it hits (``None`` for nothing), so a text costs one lookup per word."""
+
+    def __init__(self, index: FuzzyIndex):
+        super().__init__()
+        self._index = index
+
+    def __missing__(self, word: str) -> tuple[Groups, Groups] | None:
+        k = key(word)
+        found: tuple[Groups, Groups] | None = None
+        if len(k) >= MIN_ANCHOR_CHARS and word not in COMMON_WORDS:
+            anywhere, capitalised = self._index.hits(k)
+            if anywhere or capitalised:
+                found = (anywhere, capitalised)
+        if len(self) >= CACHE_WORDS:
+            self.clear()
+        self[word] = found
+        return found
+
+
+class _Text:
+    """One text's words and keys, and the windows of them already prepared."""
+
+    def __init__(self, text_words: list[str], keys: list[str], covered: set[int], cased: list[str]):
+        self.words = text_words
+        self.keys = keys
+        self.size = len(keys)
+        self.covered = covered
+        self.cased = cased
+        self._windows: dict[tuple[int, int], _Window | None] = {}
+
+    def window(self, start: int, end: int) -> _Window | None:
+        """Words ``start:end`` ready to score, or ``None`` if no alias may match them."""
+        span = (start, end)
+        if span not in self._windows:
+            ws = self.words[start:end]
+            usable = not (
+                (self.covered and not self.covered.isdisjoint(range(start, end)))
+                or all(w in COMMON_WORDS for w in ws)
+            )
+            joined = "".join(self.keys[start:end])
+            self._windows[span] = (
+                _Window(start, end, joined, ws, self.keys[start:end], self.cased[start:end])
+                if usable and len(joined) >= MIN_VARIANT_CHARS
+                else None
+            )
+        return self._windows[span]
+
+
+class _Window:
+    """A run of whole text words and what the scorer compares of it."""
+
+    def __init__(self, start: int, end: int, joined: str, ws: list[str], keys: list[str], cased: list[str]):
+        self.start, self.end = start, end
+        self.joined = joined
+        self.key_bones = "".join(skeletons_of(keys))
+        self.plain = "".join(ws)
+        self.plain_bones = "".join(skeletons_of(ws))
+        self.capitalised = any(w[0].isupper() for w in cased)
+        #: a word of a particle's length: only then may the window have a word more than the alias
+        #: (Bou Kamal for Boukamal, Deir ez Zor for Deir Zor)
+        self.particle = any(len(w) <= MAX_PARTICLE_CHARS for w in ws)
+
+    def score(self, alias_id: int, alias: Alias) -> Candidate | None:
+        """The fuzzy candidate of this window for ``alias``, if they are close enough."""
+        if alias.proper and not self.capitalised:
             return None
-        if window == alias.joined:  # the same key, cut into words differently (Deir ez Zor)
-            return Candidate(start, end, alias_id, KEY_SCORE)
-        if _derived(window, alias.joined):
+        if self.joined == alias.joined:  # the same key, cut into words differently (Deir ez Zor)
+            return Candidate(self.start, self.end, alias_id, KEY_SCORE)
+        if _derived(self.joined, alias.joined):
             return None
+        score = 0.0
+        if _reachable(len(self.joined), len(alias.joined), alias.threshold):
+            score = similarity(self.joined, self.key_bones, alias.joined, alias.key_bones)
         # Keys meet more variants; plain words keep the letters that tell them apart (Hizbullah).
-        score = max(similarity(window, alias.joined), similarity("".join(text_words[start:end]), alias.plain))
+        if score < alias.threshold and _reachable(len(self.plain), len(alias.plain), alias.threshold):
+            score = max(score, similarity(self.plain, self.plain_bones, alias.plain, alias.plain_bones))
         if score < alias.threshold:
             return None
         # Fuzzy scores stay below transliteration-equal ones, so ranking by score ranks by kind.
-        return Candidate(start, end, alias_id, round(min(score, FUZZY_CAP), 1))
+        return Candidate(self.start, self.end, alias_id, round(min(score, FUZZY_CAP), 1))

@@ -19,29 +19,32 @@ text, so most texts need no offset map at all.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from itertools import islice
+from itertools import accumulate, compress, repeat
+from operator import add
 
-APOSTROPHES = "'’ʼ`‘´′ʹ＇‛"
-HYPHENS = "-‐‑‒–—―−﹣－⁃"
-#: Transliteration marks for ʿayn/hamza and the soft hyphen live *inside* words (Qāʿida): dropped.
-JOINERS = "ʿʾ\u00ad\u200b\u200c\u200d"
-#: Letters NFKD does not decompose.
-LETTERS = {"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h"}
+from processors.matching.folding import HYPHENS, fold
 
-#: Marks a character whose fold is not exactly one character (ß→ss, œ→oe, combining marks).
-_SLOW = "\x00"
-
-_ELIDED = r"(?:l|d|qu|s|n|j|c|m|t|jusqu|lorsqu|puisqu|presqu|quelqu|quoiqu)'(?=\w)"
+_ELIDED = "l|d|qu|s|n|j|c|m|t|jusqu|lorsqu|puisqu|presqu|quelqu|quoiqu"
 _ARTICLES = "al|el|ad|ed|az|ez|as|es|ash|esh|ach|ech|an|ar|er|at|et|ath|dh|ul|ud"
-_ARTICLE = rf"(?:{_ARTICLES})-(?=\w)"
-_ARTICLE_WORD = r"(?:al|el|ez|az|ech|esh)(?!\w)"
-# Apostrophes and dashes count as word breaks here, as they do once replaced by spaces:
-# that is what makes normalising the output of normalisation a no-op.
-_DROPPED = re.compile(rf"(?<!\w)(?:{_ELIDED}|{_ARTICLE}|{_ARTICLE_WORD})")
+#: Article words dropped even without a dash (Front Al Nosra, Deir ez Zor).
+_ARTICLE_WORDS = ("al", "el", "ez", "az", "ech", "esh")
+
+
+def _reversed(alternatives: str) -> str:
+    return "|".join(sorted((a[::-1] for a in alternatives.split("|")), key=len, reverse=True))
+
+
+# Elisions (l'…) and dashed articles (al-…) are matched on the reversed text, where the
+# pattern starts with the apostrophe or dash: the regex engine then skips ahead to those
+# characters instead of trying every position. A dropped prefix must start a word and be
+# followed by a letter; apostrophes and dashes count as word breaks, as they do once
+# replaced by spaces, which is what makes normalising twice a no-op.
+_DROPPED_REVERSED = re.compile(
+    rf"(?:'(?<=\w')(?:{_reversed(_ELIDED)})|-(?<=\w-)(?:{_reversed(_ARTICLES)}))(?!\w)", re.IGNORECASE
+)
 _ARTICLE_BEFORE = re.compile(
-    rf"(?<![^\W_])(?:(?:{_ARTICLES})[{HYPHENS}]|(?:al|el|ez|az|ech|esh) )\Z", re.IGNORECASE
+    rf"(?<![^\W_])(?:(?:{_ARTICLES})[{HYPHENS}]|(?:{'|'.join(_ARTICLE_WORDS)}) )\Z", re.IGNORECASE
 )
 
 #: Applied in order to one word: the spelling pairs French and English wires use.
@@ -64,44 +67,6 @@ _DOUBLED = re.compile(r"(.)\1+")
 _INNER_VOWELS = re.compile(r"(?<=.)[aeiou]+")
 
 
-def fold_char(char: str) -> str:
-    """One character folded: lowercase, no accent; ``'`` for apostrophes, ``-`` for dashes.
-
-    Returns ``""`` for marks that join (combining accents, ʿ), ``" "`` for
-    anything that is not a letter or digit, and possibly several letters (ß).
-    """
-    if char in APOSTROPHES:
-        return "'"
-    if char in HYPHENS:
-        return "-"
-    if char in JOINERS:
-        return ""
-    folded = char
-    while True:  # until stable: some compatibility forms decompose to capitals (ᴱ → E)
-        again = "".join(
-            LETTERS.get(c, c)
-            for c in unicodedata.normalize("NFKD", folded.casefold())
-            if not unicodedata.combining(c)
-        )
-        if again == folded:
-            break
-        folded = again
-    return "".join(c if c.isalnum() else " " for c in folded)
-
-
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table filled on first sight of each character."""
-
-    def __missing__(self, code: int) -> str:
-        folded = fold_char(chr(code))
-        value = folded if len(folded) == 1 else _SLOW
-        self[code] = value
-        return value
-
-
-_FOLD = _FoldTable()
-
-
 @dataclass(frozen=True)
 class Normalised:
     """A text's words after normalisation, and where each one is in the original.
@@ -114,57 +79,56 @@ class Normalised:
     ends: tuple[int, ...]
 
 
-def fold(text: str) -> tuple[str, list[int] | None]:
-    """Fold ``text`` character by character, keeping ``'`` and ``-``.
-
-    Returns the folded string and, only when some character did not fold to
-    exactly one character, the original index of every folded character
-    (``None`` means the indexes are the same).
-    """
-    folded = text.translate(_FOLD)
-    if _SLOW not in folded:
-        return folded, None
-    chars: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        piece = fold_char(char)
-        chars.append(piece)
-        origin.extend([index] * len(piece))
-    return "".join(chars), origin
-
-
 def _blank(match: re.Match[str]) -> str:
     return " " * (match.end() - match.start())
 
 
-def normalised_text(text: str) -> tuple[str, list[int] | None]:
+def normalised_text(text: str) -> tuple[str, str, list[int] | None]:
     """The folded text with elisions and articles blanked, apostrophes and dashes as spaces.
 
-    Same length as ``fold(text)``; returns it with the same origin map.
+    Returns it with case kept, then lowercased (same length, same spaces, so
+    their ``split()`` words line up), and the origin map of ``fold``.
     """
     folded, origin = fold(text)
-    folded = _DROPPED.sub(_blank, folded)
-    return folded.replace("'", " ").replace("-", " "), origin
+    if "'" in folded or "-" in folded:
+        folded = _DROPPED_REVERSED.sub(_blank, folded[::-1])[::-1]
+        folded = folded.replace("'", " ").replace("-", " ")
+    lower = folded.lower()
+    for word in _ARTICLE_WORDS:
+        padded = f" {lower} "
+        at = padded.find(f" {word} ")
+        while at != -1:  # the same blanks in both strings keep their words lined up
+            blank = " " * len(word)
+            lower = lower[:at] + blank + lower[at + len(word) :]
+            folded = folded[:at] + blank + folded[at + len(word) :]
+            at = f" {lower} ".find(f" {word} ", at + len(word))
+    return folded, lower, origin
 
 
-_WORD = re.compile(r"\S+")
+class WordSpans:
+    """Where each word of a ``normalised_text`` is in the original text, worked out on demand."""
 
+    def __init__(self, flat: str, origin: list[int] | None, length: int):
+        pieces = flat.split(" ")  # flat separates words with plain spaces only
+        # Word starts at C speed: running sum of piece lengths, keeping non-empty pieces.
+        self._starts = list(compress(accumulate(map(add, map(len, pieces), repeat(1)), initial=0), pieces))
+        self._lengths = list(map(len, filter(None, pieces)))
+        self._origin = origin
+        self._length = length
 
-def word_spans(flat: str, origin: list[int] | None, length: int, count: int) -> list[tuple[int, int]]:
-    """Original ``(start, end)`` of the first ``count`` words of ``flat`` (a ``normalised_text``).
-
-    ``length`` is the original text's length.
-    """
-    out = []
-    for m in islice(_WORD.finditer(flat), count):
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        """Original ``(start, end)`` of word ``i``."""
+        start = self._starts[i]
+        end = start + self._lengths[i]
+        origin = self._origin
         if origin is None:
-            out.append((m.start(), m.end()))
-        else:
-            # A word ends where the next kept character starts, so trailing accents stay in its span.
-            end = origin[m.end()] if m.end() < len(origin) else length
-            # …but at least past its last character (¼ folds to two words within one character).
-            out.append((origin[m.start()], max(end, origin[m.end() - 1] + 1)))
-    return out
+            return start, end
+        # A word ends where the next kept character starts, so trailing accents stay in its span,
+        # but at least past its last character (¼ folds to two words within one character).
+        return origin[start], max(origin[end] if end < len(origin) else self._length, origin[end - 1] + 1)
+
+    def __len__(self) -> int:
+        return len(self._starts)
 
 
 def with_article(text: str, start: int) -> int:
@@ -175,15 +139,16 @@ def with_article(text: str, start: int) -> int:
 
 def normalise(text: str) -> Normalised:
     """Words of ``text`` with their original spans (for tests and explanations)."""
-    flat, origin = normalised_text(text)
+    _, flat, origin = normalised_text(text)
     ws = flat.split()
-    spans = word_spans(flat, origin, len(text), len(ws))
-    return Normalised(tuple(ws), tuple(s for s, _ in spans), tuple(e for _, e in spans))
+    spans = WordSpans(flat, origin, len(text))
+    pairs = [spans[i] for i in range(len(ws))]
+    return Normalised(tuple(ws), tuple(s for s, _ in pairs), tuple(e for _, e in pairs))
 
 
 def words(text: str) -> list[str]:
     """Just the normalised words of ``text`` (the hot path: no spans)."""
-    return normalised_text(text)[0].split()
+    return normalised_text(text)[1].split()
 
 
 class _KeyTable(dict[str, str]):
@@ -204,6 +169,22 @@ _KEYS = _KeyTable()
 def keys_of(ws: list[str]) -> list[str]:
     """Keys of many words, remembered across texts (news vocabulary repeats)."""
     return list(map(_KEYS.__getitem__, ws))
+
+
+class _SkeletonTable(_KeyTable):
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[word] = skeleton(word)
+        return value
+
+
+_SKELETONS = _SkeletonTable()
+
+
+def skeletons_of(ws: list[str]) -> list[str]:
+    """Skeletons of many words (or keys), remembered across texts."""
+    return list(map(_SKELETONS.__getitem__, ws))
 
 
 def key(word: str) -> str:
