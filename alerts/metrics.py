@@ -20,6 +20,8 @@ from wirewatch.records import Alert, utcnow
 OUTCOMES = ("sent", "dead_lettered", "duplicate", "filtered", "digested", "rerouted")
 #: attempts_total{result}: ok | retry | rate_limited | permanent
 RESULTS = ("ok", "retry", "rate_limited", "permanent")
+#: records_total{result}: ok | undecodable | unroutable (the last two go to the dead-letter topic)
+RECORD_RESULTS = ("ok", "undecodable", "unroutable")
 
 _SEND_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 _LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600)
@@ -42,6 +44,11 @@ class AlertsMetrics:
     channel_enabled: Gauge
     records: Counter
     in_flight: Gauge
+
+    def __post_init__(self) -> None:
+        # Dead-lettered records must read 0, not "no data", until the first one.
+        for result in RECORD_RESULTS:
+            self.records.labels(result)
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> AlertsMetrics:
@@ -135,6 +142,9 @@ class AlertsMetrics:
             result = "rate_limited"
         else:
             result = "retry"
+        # Every result exists from a channel's first attempt, so failure ratios read 0, not "no data".
+        for known in RESULTS:
+            self.attempts.labels(delivery.channel, known)
         self.attempts.labels(delivery.channel, result).inc()
         self.send_seconds.labels(delivery.channel).observe(seconds)
 

@@ -1,0 +1,342 @@
+"""The metric catalogue: every Prometheus metric Wirewatch exports, reviewed as one set.
+
+This list is the single source for the README metrics table (``wirewatch
+metrics``), for the dashboard generator (a panel may only name a catalogued
+metric) and for the tests, which compare it with what each service's
+``*Metrics.create(registry)`` registers and with what a real Prometheus
+scrapes. Conventions: ``wirewatch_`` prefix, counters end in ``_total``,
+durations in ``_seconds`` (base units), timestamps in ``_timestamp_seconds``,
+and every label takes values from a bounded set (named in ``labels`` notes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["counter", "gauge", "histogram"]
+Service = Literal["ingest", "process", "deliver"]
+
+#: The ``/metrics`` port setting of each service (``WIREWATCH_<SERVICE>_METRICS_PORT``).
+PORT_SETTINGS: dict[Service, str] = {
+    "ingest": "ingest_metrics_port",
+    "process": "process_metrics_port",
+    "deliver": "deliver_metrics_port",
+}
+
+#: Series Prometheus itself creates for every scrape target; panels and rules may name them.
+PROMETHEUS_OWN = frozenset({"up"})
+
+#: What each label's values are drawn from (the bound that keeps series counts finite).
+LABEL_BOUNDS: dict[str, str] = {
+    "feed": "feed ids of feeds.yaml",
+    "entity": "canonical names of the watchlist",
+    "rule": "rule names of the watchlist, or default",
+    "version": "the watchlist version in use",
+    "group": "consumer group of the service",
+    "topic": "Wirewatch topics",
+    "partition": "partitions of those topics",
+    "channel": "channel names of channels.yaml",
+}
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One exported metric as the services register it (``name`` as scraped, ``_total`` included)."""
+
+    name: str
+    kind: Kind
+    labels: tuple[str, ...]
+    help: str
+    service: Service
+    #: Labels whose values form a fixed set in code, with that set (the tests compare them).
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def bound(self, label: str) -> str:
+        """Where ``label``'s values come from, for the README table."""
+        fixed = self.values.get(label)
+        return ", ".join(fixed) if fixed else LABEL_BOUNDS[label]
+
+    @property
+    def family(self) -> str:
+        """The name prometheus-client registers: counters drop their ``_total``."""
+        return self.name.removesuffix("_total") if self.kind == "counter" else self.name
+
+    def sample_names(self) -> frozenset[str]:
+        """Every sample name a scrape of this metric can show (``_bucket``, ``_created`` …)."""
+        if self.kind == "counter":
+            return frozenset({self.name, f"{self.family}_created"})
+        if self.kind == "histogram":
+            suffixes = ("_bucket", "_count", "_sum", "_created")
+            return frozenset(f"{self.name}{s}" for s in suffixes)
+        return frozenset({self.name})
+
+
+def _m(
+    name: str, kind: Kind, labels: str, help: str, service: Service, /, **values: tuple[str, ...]
+) -> MetricSpec:
+    return MetricSpec(name, kind, tuple(labels.split()), help, service, values)
+
+
+INGEST_OUTCOMES = (
+    "ok",
+    "not_modified",
+    "timeout",
+    "connect",
+    "transport",
+    "http_4xx",
+    "http_5xx",
+    "http_error",
+    "rate_limited",
+    "too_large",
+    "redirect",
+    "bad_url",
+    "blocked",
+    "bad_body",
+    "publish",
+    "error",
+)
+
+
+CATALOGUE: tuple[MetricSpec, ...] = (
+    # ingest/metrics.py
+    _m(
+        "wirewatch_feed_fetches_total",
+        "counter",
+        "feed outcome",
+        "Feed polls by feed and outcome (ok, not_modified, or the failure kind).",
+        "ingest",
+        outcome=INGEST_OUTCOMES,
+    ),
+    _m(
+        "wirewatch_feed_fetch_duration_seconds",
+        "histogram",
+        "",
+        "Time from asking for a feed to its answer or failure (redirects, body, slot waits in).",
+        "ingest",
+    ),
+    _m(
+        "wirewatch_ingest_items_total",
+        "counter",
+        "feed lang",
+        "New items published (acknowledged by the broker), by feed and language.",
+        "ingest",
+        lang=("fr", "en", "unknown"),
+    ),
+    _m(
+        "wirewatch_ingest_item_updates_total",
+        "counter",
+        "feed",
+        "Items re-published because their text changed in place.",
+        "ingest",
+    ),
+    _m(
+        "wirewatch_feed_parse_errors_total",
+        "counter",
+        "feed",
+        "Malformed (bozo), disarmed or unusable feed documents.",
+        "ingest",
+    ),
+    _m("wirewatch_feed_bytes_total", "counter", "feed", "Decoded body bytes fetched, by feed.", "ingest"),
+    _m(
+        "wirewatch_feed_last_success_timestamp_seconds",
+        "gauge",
+        "feed",
+        "Unix time of the feed's last successful poll (ok or not_modified), for staleness alerts.",
+        "ingest",
+    ),
+    _m(
+        "wirewatch_feed_consecutive_failures",
+        "gauge",
+        "feed",
+        "Failed polls since the feed's last success (drives its backoff).",
+        "ingest",
+    ),
+    _m("wirewatch_ingest_seen_ids", "gauge", "", "Item ids in the persisted seen-set.", "ingest"),
+    # processors/stream/metrics.py and wirewatch/lag.py
+    _m(
+        "wirewatch_processor_items_total",
+        "counter",
+        "outcome",
+        "Items read by the processor, by outcome (processed, duplicate, poison).",
+        "process",
+        outcome=("processed", "duplicate", "poison"),
+    ),
+    _m(
+        "wirewatch_processor_matches_total",
+        "counter",
+        "kind entity",
+        "Items mentioning a watched entity (label values come from the watchlist only).",
+        "process",
+        kind=("actor", "region"),
+    ),
+    _m(
+        "wirewatch_alerts_emitted_total",
+        "counter",
+        "kind rule severity",
+        "Alerts emitted on the alerts topic, by kind, rule and severity.",
+        "process",
+        kind=("escalation", "surge"),
+        severity=("low", "medium", "high", "critical"),
+    ),
+    _m(
+        "wirewatch_processor_latency_seconds",
+        "histogram",
+        "",
+        "From an item's fetch to the alert it caused being emitted.",
+        "process",
+    ),
+    _m(
+        "wirewatch_watchlist_info",
+        "gauge",
+        "version",
+        "1 for the watchlist version this worker matches with.",
+        "process",
+    ),
+    _m(
+        "wirewatch_watchlist_reloads_total",
+        "counter",
+        "outcome",
+        "Watchlists read from the watchlist topic, by outcome (applied, rejected).",
+        "process",
+        outcome=("applied", "rejected"),
+    ),
+    _m(
+        "wirewatch_processor_dead_letters_total",
+        "counter",
+        "stage",
+        "Records sent to the items dead-letter topic, by stage.",
+        "process",
+        stage=("items", "stories", "surges"),
+    ),
+    _m(
+        "wirewatch_consumer_lag",
+        "gauge",
+        "group topic partition",
+        "Records on the topic not yet committed by the consumer group.",
+        "process",
+    ),
+    # alerts/metrics.py
+    _m(
+        "wirewatch_delivery_deliveries_total",
+        "counter",
+        "channel outcome",
+        "Alert deliveries per channel by outcome",
+        "deliver",
+        outcome=("sent", "dead_lettered", "duplicate", "filtered", "digested", "rerouted"),
+    ),
+    _m(
+        "wirewatch_delivery_attempts_total",
+        "counter",
+        "channel result",
+        "Send attempts per channel by result",
+        "deliver",
+        result=("ok", "retry", "rate_limited", "permanent"),
+    ),
+    _m("wirewatch_delivery_send_seconds", "histogram", "channel", "Duration of one send attempt", "deliver"),
+    _m(
+        "wirewatch_delivery_latency_seconds",
+        "histogram",
+        "channel",
+        "Alert read from Kafka to delivered, retries and throttling included",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_alert_publication_to_delivered_seconds",
+        "histogram",
+        "channel",
+        "Newest cited item's publication time to delivered",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_alert_fetch_to_delivered_seconds",
+        "histogram",
+        "channel",
+        "Newest cited item's fetch time to delivered",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_delivery_dlq_size",
+        "gauge",
+        "channel",
+        "Dead letters not yet replayed, per channel",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_delivery_queue_depth",
+        "gauge",
+        "channel",
+        "Alerts waiting to be sent, per channel",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_delivery_digest_pending",
+        "gauge",
+        "channel",
+        "Alerts kept for the next digest, per channel",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_delivery_channel_enabled",
+        "gauge",
+        "channel",
+        "1 if the channel is configured and sending, 0 if disabled (missing secret)",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_delivery_records_total",
+        "counter",
+        "result",
+        "Alert records read from Kafka by result (ok | undecodable | unroutable)",
+        "deliver",
+        result=("ok", "undecodable", "unroutable"),
+    ),
+    _m(
+        "wirewatch_delivery_in_flight_records",
+        "gauge",
+        "",
+        "Alert records read but not yet settled on every channel",
+        "deliver",
+    ),
+)
+
+BY_NAME: dict[str, MetricSpec] = {m.name: m for m in CATALOGUE}
+_BY_SAMPLE: dict[str, MetricSpec] = {s: m for m in CATALOGUE for s in m.sample_names()}
+
+# A metric name in PromQL: not preceded by a name character or `$` (Grafana variables),
+# and not followed by `(` (that would be a function call).
+_NAME = re.compile(r"(?<![\w$:])([a-zA-Z_:][\w:]*)(?!\s*\()")
+_WORDS = re.compile(
+    r'"(?:[^"\\]|\\.)*"|\{[^}]*\}|\[[^\]]*\]|(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)'
+)
+
+
+def spec_of(sample: str) -> MetricSpec | None:
+    """The catalogued metric a sample name belongs to (``x_bucket`` → ``x``), or None."""
+    return _BY_SAMPLE.get(sample)
+
+
+def metric_names(expr: str) -> set[str]:
+    """Sample names a PromQL expression selects (``wirewatch_*`` and Prometheus' own ``up``).
+
+    Called by the dashboard generator and the tests to check that every panel
+    and rule names metrics somebody exports. String literals, label matchers,
+    ranges and grouping clauses are blanked first so label names are not read
+    as metric names.
+    """
+    bare = _WORDS.sub(" ", expr)
+    return {n for n in _NAME.findall(bare) if n.startswith("wirewatch_") or n in PROMETHEUS_OWN}
+
+
+def markdown_table() -> str:
+    """The README metrics table: one row per metric, labels with the values they take."""
+    rows = [
+        "| metric | type | labels (values) | service | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for m in CATALOGUE:
+        labels = "; ".join(f"`{label}` ({m.bound(label)})" for label in m.labels) or "–"
+        meaning = m.help.rstrip(".").replace("|", "\\|")
+        rows.append(f"| `{m.name}` | {m.kind} | {labels} | {m.service} | {meaning} |")
+    return "\n".join(rows) + "\n"
