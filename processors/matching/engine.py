@@ -25,7 +25,7 @@ from processors.matching.aliases import (
     compile_entities,
     key_line,
 )
-from processors.matching.decision import Decision, Match
+from processors.matching.decision import Decision, Match, RuleHit
 from processors.matching.fuzzy import FuzzyIndex
 from processors.matching.normalise import WordSpans, keys_of, normalised_text, with_article
 from processors.matching.rules import Mentions, RuleSet
@@ -169,6 +169,17 @@ class Engine:
                 name = self._escalations[t.escalation]
                 out.append(Match(name, "escalation", t.term, text[begin:end], 100.0, begin, end))
         return out
+
+    def rules_for(
+        self, actors: Iterable[str], regions: Iterable[str], escalations: Iterable[str]
+    ) -> tuple[RuleHit, ...]:
+        """The rules that fire for an item mentioning these canonical names (tests, what-ifs)."""
+        names = {
+            "actors": frozenset(actors),
+            "regions": frozenset(regions),
+            "escalations": frozenset(escalations),
+        }
+        return self._rules.fire(Mentions(names, self._tags, self._severities))
 
     def _decide(self, matches: tuple[Match, ...]) -> Decision:
         names = {

@@ -39,20 +39,16 @@ FUZZY_CAP = 94.0
 Groups = tuple[tuple[tuple[int, int], tuple[int, ...]], ...]
 
 
+def _blend(plain: float, bones: float) -> float:
+    return 100.0 * ((1 - SKELETON_WEIGHT) * plain + SKELETON_WEIGHT * bones)
+
+
 def similarity(a: str, a_bones: str, b: str, b_bones: str) -> float:
     """Score (0–100) of two spellings: Indel similarity of the letters, blended with the skeletons'.
 
     ``idleb``/``idlib`` score 90 (only a vowel differs); ``hamas``/``humus`` 80.
     """
-    plain = Indel.normalized_similarity(a, b)
-    bones = Indel.normalized_similarity(a_bones, b_bones)
-    return 100.0 * ((1 - SKELETON_WEIGHT) * plain + SKELETON_WEIGHT * bones)
-
-
-def _reachable(a: int, b: int, threshold: float) -> bool:
-    """Whether strings of lengths ``a`` and ``b`` could score ``threshold`` at all."""
-    best_plain = 2 * min(a, b) / (a + b)
-    return 100.0 * ((1 - SKELETON_WEIGHT) * best_plain + SKELETON_WEIGHT) >= threshold
+    return _blend(Indel.normalized_similarity(a, b), Indel.normalized_similarity(a_bones, b_bones))
 
 
 def _lookups(k: str) -> Iterator[str]:
@@ -246,14 +242,15 @@ class _Text:
 
 
 class _Window:
-    """A run of whole text words and what the scorer compares of it."""
+    """A run of whole text words and what the scorer compares of it (skeletons when needed)."""
 
     def __init__(self, start: int, end: int, joined: str, ws: list[str], keys: list[str], cased: list[str]):
         self.start, self.end = start, end
         self.joined = joined
-        self.key_bones = "".join(skeletons_of(keys))
         self.plain = "".join(ws)
-        self.plain_bones = "".join(skeletons_of(ws))
+        self._ws, self._keys = ws, keys
+        self._key_bones: str | None = None
+        self._plain_bones: str | None = None
         self.capitalised = any(w[0].isupper() for w in cased)
         #: a word of a particle's length: only then may the window have a word more than the alias
         #: (Bou Kamal for Boukamal, Deir ez Zor for Deir Zor)
@@ -267,12 +264,23 @@ class _Window:
             return Candidate(self.start, self.end, alias_id, KEY_SCORE)
         if _derived(self.joined, alias.joined):
             return None
+        # The letters must be alike enough that even identical skeletons could reach the threshold.
+        need = (alias.threshold / 100 - SKELETON_WEIGHT) / (1 - SKELETON_WEIGHT)
         score = 0.0
-        if _reachable(len(self.joined), len(alias.joined), alias.threshold):
-            score = similarity(self.joined, self.key_bones, alias.joined, alias.key_bones)
-        # Keys meet more variants; plain words keep the letters that tell them apart (Hizbullah).
-        if score < alias.threshold and _reachable(len(self.plain), len(alias.plain), alias.threshold):
-            score = max(score, similarity(self.plain, self.plain_bones, alias.plain, alias.plain_bones))
+        plain = Indel.normalized_similarity(self.joined, alias.joined, score_cutoff=need)
+        if plain:
+            if self._key_bones is None:
+                self._key_bones = "".join(skeletons_of(self._keys))
+            score = _blend(plain, Indel.normalized_similarity(self._key_bones, alias.key_bones))
+        if score < alias.threshold:
+            # Keys meet more variants; plain words keep the letters that tell them apart (Hizbullah).
+            plain = Indel.normalized_similarity(self.plain, alias.plain, score_cutoff=need)
+            if plain:
+                if self._plain_bones is None:
+                    self._plain_bones = "".join(skeletons_of(self._ws))
+                score = max(
+                    score, _blend(plain, Indel.normalized_similarity(self._plain_bones, alias.plain_bones))
+                )
         if score < alias.threshold:
             return None
         # Fuzzy scores stay below transliteration-equal ones, so ranking by score ranks by kind.

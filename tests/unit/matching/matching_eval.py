@@ -9,8 +9,8 @@ A row of ``data/eval.jsonl`` is ``{"id", "lang", "group", "text", "actors",
 (spellings the watchlist does not list, realistic copy), ``plain`` (listed
 spellings), ``negative`` (hard negatives: substrings, homonyms, lookalike
 idioms, watched names without an escalation). Figures count (row, kind,
-name) triples; alerts are scored per row with the default rule: an alert is
-expected when a row has an escalation and an actor or a region.
+name) triples; alerts are scored per row: an alert is expected when the
+watchlist's rules fire for the row's labelled names.
 """
 
 from __future__ import annotations
@@ -73,15 +73,11 @@ class Counts:
             self.errors.append(f"{row_id}: wrongly found {extra}")
 
 
-def _expected_alert(row: dict[str, Any]) -> bool:
-    return bool(row["escalations"]) and bool(row["actors"] or row["regions"])
-
-
 def evaluate(engine: Engine, rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str], Counts]:
     """Counts keyed by ``(lang, group)``, with ``group`` ``all`` and ``alert`` added.
 
     ``(lang, "alert")`` scores the alert decision per row (a true positive
-    is an alert where one is expected).
+    is an alert where the rules fire for the labelled names).
     """
     out: dict[tuple[str, str], Counts] = {}
     for row in rows:
@@ -90,10 +86,9 @@ def evaluate(engine: Engine, rows: Iterable[dict[str, Any]]) -> dict[tuple[str, 
         found = {(kind, name) for kind in KINDS for name in getattr(decision, kind)}
         for group in (row["group"], "all"):
             out.setdefault((row["lang"], group), Counts()).add(expected, found, row["id"])
+        expected_alert = bool(engine.rules_for(row["actors"], row["regions"], row["escalations"]))
         alert = out.setdefault((row["lang"], "alert"), Counts())
-        alert.add(
-            {"alert"} if _expected_alert(row) else set(), {"alert"} if decision.alert else set(), row["id"]
-        )
+        alert.add({"alert"} if expected_alert else set(), {"alert"} if decision.alert else set(), row["id"])
     return out
 
 

@@ -100,3 +100,9 @@ def test_declared_rules_replace_the_default_unless_kept(engine_of: Callable[[str
     assert kept.severity == "critical"
     dropped = engine_of(WATCH + "default_rule: false\n").evaluate(text)
     assert not dropped.alert
+
+
+def test_rules_for_names(ruled: Engine) -> None:
+    hits = ruled.rules_for(["Islamic State"], ["Idlib"], ["air strike"])
+    assert [h.name for h in hits] == ["strikes-north", "jihadists"]
+    assert ruled.rules_for([], [], []) == ()
