@@ -126,11 +126,12 @@ def _demo_env(settings: Settings) -> dict[str, str]:
     """Serve the bundled demo feeds and point ingest at them."""
     from wirewatch.demo.server import feeds_yaml, serve_demo_feeds
 
-    server = serve_demo_feeds()
+    server = serve_demo_feeds(speed=settings.demo_speed)
     port = server.server_port
     feeds = data_path(settings, "demo", "feeds.yaml")
-    feeds.write_text(feeds_yaml(port))
-    say(f"demo feeds on http://127.0.0.1:{port}/ (afp-fr.xml, wire-en.xml), new items over ~90 s")
+    feeds.write_text(feeds_yaml(port, interval_s=max(1.0, 5.0 / settings.demo_speed)))
+    span = 90 / settings.demo_speed
+    say(f"demo feeds on http://127.0.0.1:{port}/ (afp-fr.xml, wire-en.xml), new items over ~{span:.0f} s")
     return {"WIREWATCH_FEEDS": str(feeds)}
 
 

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # A dead worker's partitions move to the others after this long without heartbeats.
     processor_session_timeout_s: float = Field(default=10.0, ge=6.0, le=300.0)
 
+    demo_speed: float = Field(default=1.0, gt=0, description="`up --demo` clock speed (tests run it faster)")
+
     metrics_host: str = "127.0.0.1"
     ingest_metrics_port: int = 9401
     process_metrics_port: int = 9402

@@ -49,6 +49,11 @@ def group_id(settings: Settings) -> str:
     return f"{settings.topic_prefix}-processor"
 
 
+def internal_topics(topics: Topics) -> tuple[str, str]:
+    """The processor's re-keying topics: candidates (by rule), mentions (by entity)."""
+    return f"{topics.prefix}.processor.candidates.v1", f"{topics.prefix}.processor.mentions.v1"
+
+
 @dataclass
 class ProcessorApp:
     """The faust app plus what its agents share; build with ``build_app``."""
@@ -93,12 +98,9 @@ def build_app(
     )
     raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "value_serializer": "raw"}
     items_topic = app.topic(topics.items, partitions=parts, **raw)
-    candidates_topic = app.topic(
-        f"{topics.prefix}.processor.candidates.v1", partitions=parts, internal=True, **raw
-    )
-    mentions_topic = app.topic(
-        f"{topics.prefix}.processor.mentions.v1", partitions=parts, internal=True, **raw
-    )
+    candidates_name, mentions_name = internal_topics(topics)
+    candidates_topic = app.topic(candidates_name, partitions=parts, internal=True, **raw)
+    mentions_topic = app.topic(mentions_name, partitions=parts, internal=True, **raw)
     alerts_topic = app.topic(topics.alerts, **raw)
     dlq_topic = app.topic(topics.items_dlq, **raw)
 
