@@ -30,7 +30,7 @@ def _watchlist_path(path: Path | None) -> Path:
 
 @watchlist_app.command("check")
 def watchlist_check(file: Path = typer.Argument(..., help="the watchlist YAML file")) -> None:
-    """Validate a watchlist: prints ``file:line: message`` per problem and exits 2, else a summary."""
+    """Validate a watchlist: one "file:line: message" per problem and exit 2, else a one-line summary."""
     from processors.matching import Engine
     from wirewatch.watchlist import load_watchlist
 

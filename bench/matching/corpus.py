@@ -43,10 +43,11 @@ def city_spellings(limit: int) -> list[tuple[str, list[str]]]:
         if name.casefold() in seen or not LATIN.fullmatch(name):
             continue
         # Latin-script alternate names, without the airport and postal codes (all capitals).
+        skip = seen | {name.casefold()}
         aliases = [
             a
             for a in city["alternatenames"]
-            if LATIN.fullmatch(a) and not a.isupper() and a.casefold() not in seen
+            if LATIN.fullmatch(a) and not a.isupper() and a.casefold() not in skip
         ]
         aliases = list(dict.fromkeys(aliases))[:4]
         seen.update(s.casefold() for s in [name, *aliases])
@@ -113,11 +114,14 @@ def big_watchlist(base: Watchlist | None = None, aliases: int = 20_000, people: 
     ]
     demo["actors"] += people_entries
     room = aliases - sum(1 + len(e["aliases"]) for e in demo["actors"] + demo["regions"])
-    for name, alts in city_spellings(room):
+    for name, alts in city_spellings(2 * room):
+        if room <= 0:
+            break
         if name.casefold() not in taken:
-            alts = [a for a in alts if a.casefold() not in taken]
+            alts = [a for a in alts if a.casefold() not in taken][: room - 1]
             taken.update(s.casefold() for s in [name, *alts])
             demo["regions"].append({"name": name, "aliases": alts})
+            room -= 1 + len(alts)
     return Watchlist.model_validate(demo)
 
 
@@ -156,7 +160,7 @@ def articles(lang: str, count: int, places: list[str], seed: int = 7) -> list[st
     rng = random.Random(seed)
     out = []
     for _ in range(count):
-        picked = rng.sample(sentences, k=len(sentences) - 3)
+        picked = rng.sample(sentences, k=len(sentences))
         for template in _EXTRA[lang]:
             picked.insert(rng.randrange(len(picked)), template.format(_misspell(rng, rng.choice(places))))
         out.append(" ".join(picked))
