@@ -2,9 +2,11 @@
 
 Two levels, applied the same way to watchlist spellings and to wire copy:
 
-* ``normalise(text)`` → ``Normalised``: accent-folded, casefolded words with
-  French elisions (l', d', qu'…) and Arabic articles (al-, el-, ash-…) dropped,
-  and a map from each word back to its character span in the original text.
+* ``normalise(text)`` → ``Normalised``: accent-folded (``folding``), lowercased
+  words with French elisions (l', d', qu'…) and Arabic articles (al-, el-,
+  ash-…) dropped, and a map from each word back to its character span in the
+  original text. ``normalised_text`` also keeps a cased copy, whose words line
+  up with the lowercased ones, so the engine can tell proper nouns.
 * ``key(word)``: a transliteration key where the usual French/English spelling
   pairs meet (ch/sh, ou/u, dj/j, kh/h, q/k, doubled letters, final e…), so
   Daech/Daesh and Konachenkov/Konashenkov are equal before any scoring.
