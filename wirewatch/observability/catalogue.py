@@ -336,7 +336,7 @@ def markdown_table() -> str:
         "|---|---|---|---|---|",
     ]
     for m in CATALOGUE:
-        labels = "; ".join(f"`{label}` ({m.bound(label)})" for label in m.labels) or "–"
+        labels = "; ".join(f"`{label}` ({m.bound(label)})" for label in m.labels) or "none"
         meaning = m.help.rstrip(".").replace("|", "\\|")
         rows.append(f"| `{m.name}` | {m.kind} | {labels} | {m.service} | {meaning} |")
     return "\n".join(rows) + "\n"

@@ -130,4 +130,4 @@ def build_dashboard() -> dm.Dashboard:
 
 def dashboard_json() -> str:
     """The dashboard as Grafana JSON: stable key order, two-space indent, trailing newline."""
-    return JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False).encode(build_dashboard()) + "\n"
+    return JSONEncoder(sort_keys=True, indent=2).encode(build_dashboard()) + "\n"
