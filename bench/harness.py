@@ -89,6 +89,20 @@ def wait_for(predicate, timeout_s: float, every_s: float = 0.2) -> bool:  # type
     return False
 
 
+def drained(bootstrap: str, settings: Settings, group: str, topics: list[str]) -> bool:
+    """True once ``group`` has committed everything on ``topics`` (False while it cannot tell)."""
+    from kafka.errors import KafkaError
+    from prometheus_client import Gauge
+
+    from wirewatch.lag import LagReporter
+
+    reporter = LagReporter(settings, bootstrap, group, topics, Gauge("bench_lag", "unused", registry=None))
+    try:
+        return sum(reporter.measure().values()) == 0
+    except KafkaError:
+        return False
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0–100) by nearest rank; NaN for no values."""
     if not values:

@@ -22,12 +22,10 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from prometheus_client import Gauge
 
 from bench.harness import percentile, private_broker, start_service, wait_for
 from bench.matching.corpus import articles, big_watchlist, spelling_count
 from processors.stream.app import group_id, internal_topics
-from wirewatch.lag import LagReporter
 from wirewatch.records import Alert, NewsItem
 from wirewatch.settings import Settings
 from wirewatch.topics import Topics, ensure_topics
