@@ -6,7 +6,8 @@ metric) and for the tests, which compare it with what each service's
 ``*Metrics.create(registry)`` registers and with what a real Prometheus
 scrapes. Conventions: ``wirewatch_`` prefix, counters end in ``_total``,
 durations in ``_seconds`` (base units), timestamps in ``_timestamp_seconds``,
-and every label takes values from a bounded set (named in ``labels`` notes).
+and every label takes values from a bounded set (``LABEL_BOUNDS``, or the
+fixed ``values`` of the metric).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class MetricSpec:
     help: str
     service: Service
     #: Labels whose values form a fixed set in code, with that set (the tests compare them).
-    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     def bound(self, label: str) -> str:
         """Where ``label``'s values come from, for the README table."""
