@@ -166,17 +166,23 @@ def _fold(text: str) -> str:
     return " ".join(plain.casefold().split())
 
 
-def _duplicates(
-    doc: YamlDocument, seen: dict[str, str], key: str, loc: list[str | int], what: str
-) -> Iterator[Issue]:
-    if key in seen:
-        yield doc.issue(loc, f"duplicate {what}: also {seen[key]}")
+Seen = dict[str, "list[str | int] | str"]
+
+
+def _duplicates(doc: YamlDocument, seen: Seen, key: str, loc: list[str | int], what: str) -> Iterator[Issue]:
+    # ``seen`` keeps where a name first stood (or what it is); its line is looked
+    # up only for an issue, so a valid file never pays for the line-numbered parse.
+    first = seen.get(key)
+    if first is None:
+        seen[key] = loc
+    elif isinstance(first, str):
+        yield doc.issue(loc, f"duplicate {what}: also {first}")
     else:
-        seen[key] = f"at line {doc.line_of(loc)}"
+        yield doc.issue(loc, f"duplicate {what}: also at line {doc.line_of(first)}")
 
 
 def _entity_issues(wl: Watchlist, doc: YamlDocument) -> Iterator[Issue]:
-    names: dict[str, str] = {}
+    names: Seen = {}
     spellings: dict[str, str] = {}
     for section in ("actors", "regions"):
         entities: list[_Entity] = getattr(wl, section)
@@ -194,7 +200,7 @@ def _entity_issues(wl: Watchlist, doc: YamlDocument) -> Iterator[Issue]:
 
 
 def _escalation_issues(wl: Watchlist, doc: YamlDocument) -> Iterator[Issue]:
-    names: dict[str, str] = {}
+    names: Seen = {}
     for i, esc in enumerate(wl.escalations):
         yield from _duplicates(doc, names, _fold(esc.name), ["escalations", i, "name"], "escalation")
         if not esc.terms.all():
@@ -219,7 +225,7 @@ def _rule_issues(wl: Watchlist, doc: YamlDocument) -> Iterator[Issue]:
     for section in ("actors", "regions", "escalations"):
         entries = getattr(wl, section)
         known[section] = {e.name for e in entries} | {t for e in entries for t in e.tags}
-    names: dict[str, str] = {DEFAULT_RULE: "the built-in default rule"}
+    names: Seen = {DEFAULT_RULE: "the built-in default rule"}
     for i, rule in enumerate(wl.rules):
         yield from _duplicates(doc, names, rule.name, ["rules", i, "name"], "rule name")
         conditions = list(rule.when.conditions())
