@@ -36,14 +36,17 @@ def deliver(
     import asyncio
     import signal
 
+    from prometheus_client import REGISTRY
+
     from alerts.config import load_channels
     from alerts.metrics import AlertsMetrics
-    from alerts.service import run_deliver
+    from alerts.service import group_id, run_deliver
     from wirewatch.errors import BrokerError
+    from wirewatch.lag import LagReporter, lag_gauge
     from wirewatch.logs import setup_logging
     from wirewatch.metrics import serve_metrics
     from wirewatch.settings import get_settings
-    from wirewatch.topics import ensure_topics
+    from wirewatch.topics import Topics, ensure_topics
 
     settings = get_settings()
     setup_logging("deliver", settings.log_level)
@@ -53,6 +56,14 @@ def deliver(
     ensure_topics(settings.kafka_bootstrap, settings)
     metrics = AlertsMetrics.create()
     serve_metrics(settings.deliver_metrics_port, settings.metrics_host)
+    lag = LagReporter(
+        settings,
+        settings.kafka_bootstrap,
+        group_id(settings),
+        [Topics.from_settings(settings).alerts],
+        lag_gauge(REGISTRY),
+    )
+    lag.start()
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -61,7 +72,10 @@ def deliver(
             loop.add_signal_handler(sig, stop.set)
         await run_deliver(settings, config, stop, metrics=metrics)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        lag.stop()
 
 
 def replay(

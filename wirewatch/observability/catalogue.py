@@ -13,7 +13,7 @@ fixed ``values`` of the metric).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Kind = Literal["counter", "gauge", "histogram"]
@@ -53,6 +53,13 @@ class MetricSpec:
     service: Service
     #: Labels whose values form a fixed set in code, with that set (the tests compare them).
     values: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    #: Other services exporting the same metric (consumer lag: every consumer group).
+    also: tuple[Service, ...] = ()
+
+    @property
+    def services(self) -> frozenset[Service]:
+        """Every service that exports this metric."""
+        return frozenset((self.service, *self.also))
 
     def bound(self, label: str) -> str:
         """Where ``label``'s values come from, for the README table."""
@@ -63,6 +70,9 @@ class MetricSpec:
     def family(self) -> str:
         """The name prometheus-client registers: counters drop their ``_total``."""
         return self.name.removesuffix("_total") if self.kind == "counter" else self.name
+
+    def exported_also_by(self, *services: Service) -> MetricSpec:
+        return replace(self, also=services)
 
     def sample_names(self) -> frozenset[str]:
         """Every sample name a scrape of this metric can show (``_bucket``, ``_created`` …)."""
@@ -217,7 +227,7 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "group topic partition",
         "Records on the topic not yet committed by the consumer group.",
         "process",
-    ),
+    ).exported_also_by("deliver"),
     # alerts/metrics.py
     _m(
         "wirewatch_delivery_deliveries_total",
@@ -339,5 +349,6 @@ def markdown_table() -> str:
     for m in CATALOGUE:
         labels = "; ".join(f"`{label}` ({m.bound(label)})" for label in m.labels) or "none"
         meaning = m.help.rstrip(".").replace("|", "\\|")
-        rows.append(f"| `{m.name}` | {m.kind} | {labels} | {m.service} | {meaning} |")
+        where = ", ".join(sorted(m.services, key=("ingest", "process", "deliver").index))
+        rows.append(f"| `{m.name}` | {m.kind} | {labels} | {where} | {meaning} |")
     return "\n".join(rows) + "\n"
