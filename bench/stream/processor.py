@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import AIOKafkaConsumer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from bench.harness import percentile, private_broker, start_service, wait_for
+from bench.harness import drained, percentile, private_broker, start_service, wait_for
 from bench.matching.corpus import articles, big_watchlist, spelling_count
 from processors.stream.app import group_id, internal_topics
 from wirewatch.records import Alert, NewsItem
@@ -197,10 +197,10 @@ def main() -> None:
             assert wait_for(lambda: done() >= args.items, 900, every_s=0.1)
             first_stage = (args.items - n0) / (time.perf_counter() - t0)
             # The stories and surge stages drain their own topics after the first stage.
-            lag = LagReporter(
-                settings, bootstrap, group_id(settings), stage_topics(topics), Gauge("x", "x", registry=None)
+            group = group_id(settings)
+            assert wait_for(
+                lambda: drained(bootstrap, settings, group, stage_topics(topics)), 900, every_s=0.5
             )
-            assert wait_for(lambda: sum(lag.measure().values()) == 0, 900, every_s=0.5)
             rate = (args.items - n0) / (time.perf_counter() - t0)
             rss_after_backlog = worker.rss_mb()
             latencies = latency_phase(bootstrap, topics, places, args.rate, args.seconds)
