@@ -283,6 +283,13 @@ class Hostile:
     outcome: str
     #: it also counts in wirewatch_feed_parse_errors_total
     parse_error: bool = False
+    #: another outcome it may give: a redirect loop waits for its host's slot at every hop, with
+    #: its total timeout running, so a busy host turns it into ``timeout``
+    or_else: str | None = None
+
+    @property
+    def outcomes(self) -> set[str]:
+        return {self.outcome} | ({self.or_else} if self.or_else else set())
 
 
 HOSTILE: dict[str, Hostile] = {
@@ -328,7 +335,7 @@ def hostile_feeds(server: FeedHost, tag: str) -> dict[str, tuple[str, Hostile]]:
     """Route one feed of every hostile kind on ``server``; returns feed id → (URL, kind)."""
     feeds: dict[str, tuple[str, Hostile]] = {}
     loop = f"/{tag}-redirect-loop.xml"
-    kinds = {**HOSTILE, "redirect-loop": Hostile(_redirect_loop(loop), "redirect")}
+    kinds = {**HOSTILE, "redirect-loop": Hostile(_redirect_loop(loop), "redirect", or_else="timeout")}
     for kind, hostile in kinds.items():
         path = f"/{tag}-{kind}.xml"
         server.routes[path] = hostile.route

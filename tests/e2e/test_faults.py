@@ -185,7 +185,7 @@ def test_storm_of_malformed_feeds_beside_good_ones(
                 for o in ingest.labels("wirewatch_feed_fetches_total", "outcome")
             }
             polled = {o: n for o, n in got.items() if n}
-            assert set(polled) == {hostile.outcome}, f"{feed}: fetch outcomes {polled}"
+            assert polled and set(polled) <= hostile.outcomes, f"{feed}: fetch outcomes {polled}"
             errors = ingest.value("wirewatch_feed_parse_errors_total", feed=feed)
             assert (errors > 0) == hostile.parse_error, f"{feed}: {errors} parse errors"
         assert ingest.value("wirewatch_feed_fetches_total", feed="refused", outcome="connect") > 0
