@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +34,8 @@ from tests.integration.alerts.conftest import HttpReceiver, SmtpReceiver
 from wirewatch.broker import free_port
 from wirewatch.records import Alert
 
+#: Log lines of the Kafka client libraries (they log every reconnection attempt while a broker is away).
+_CLIENT_NOISE = re.compile(r" (aiokafka|kafka)[.:]")
 #: Start order (downstream first, so nothing waits on a missing consumer); stops go in reverse.
 SERVICES = ("deliver", "process", "ingest")
 CHANNELS = ("archive", "slack-ops", "analysts")
@@ -143,13 +146,15 @@ class Service:
             )
         )
 
-    def tail(self, chars: int = 2500) -> str:
+    def tail(self, lines: int = 25) -> str:
+        """The last ``lines`` of each run's log, without the Kafka clients' reconnection noise."""
         parts = []
-        for run in range(1, len(self.runs) + 1):
-            text = self.log_path(run).read_text(errors="replace")
-            parts.append(
-                f"----- {self.name} run {run} (exit {self.runs[run - 1].poll()}) -----\n{text[-chars:]}"
-            )
+        for run, proc in enumerate(self.runs, 1):
+            text = self.log_path(run).read_text(errors="replace").splitlines()
+            kept = [line for line in text if not _CLIENT_NOISE.search(line)]
+            noise = f", {len(text) - len(kept)} Kafka client lines left out" if len(kept) < len(text) else ""
+            head = f"----- {self.name} run {run} (exit {proc.poll()}{noise}) -----"
+            parts.append("\n".join([head, *kept[-lines:]]))
         return "\n".join(parts)
 
 
@@ -332,12 +337,14 @@ class Pipeline:
         by_url: dict[str, set[str]] = {}
         for a in alerts:
             by_url.setdefault(story_url(a), set()).add(a.alert_id)
-        assert set(by_url) == {s.url for s in stories}, "stories missing or unexpected on the alerts topic"
+        urls = {s.url for s in stories}
+        assert set(by_url) == urls, f"stories missing {urls - set(by_url)}, unexpected {set(by_url) - urls}"
         assert all(len(v) == 1 for v in by_url.values()), f"a story alerted under two ids: {by_url}"
         for channel, got in self.delivered(alerts).items():
             twice = sorted(i for i, n in got.items() if n > 1)
             assert not twice, f"{channel}: delivered more than once: {twice}\n{self.logs()}"
-            assert set(got) == ids, f"{channel}: missing {sorted(ids - set(got))}, extra {set(got) - ids}"
+            missing, extra = sorted(ids - set(got)), sorted(set(got) - ids)
+            assert not missing and not extra, f"{channel}: missing {missing}, extra {extra}\n{self.logs()}"
         return alerts
 
 
