@@ -35,6 +35,7 @@ from alerts.channels.base import Channel, ChannelContext, ChannelOptions, Durati
 from alerts.channels.registry import ChannelRegistry
 from wirewatch.configfile import YamlDocument, load_model, read_yaml
 from wirewatch.errors import ConfigError, DeliveryError, Issue
+from wirewatch.records import DEFAULT_CHANNELS
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,10 @@ def _cross_checks(doc: YamlDocument, model: _File, options: list[ChannelOptions]
     for i, opts in enumerate(options):
         if opts.name in seen:
             yield doc.issue(("channels", i, "name"), f"channel name {opts.name!r} is used twice")
+        if opts.name == DEFAULT_CHANNELS:
+            yield doc.issue(
+                ("channels", i, "name"), f"{DEFAULT_CHANNELS!r} is reserved: it names the default set"
+            )
         seen.add(opts.name)
     names = {entry.get("name") for entry in model.channels}
     for i, name in enumerate(model.default):

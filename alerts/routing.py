@@ -2,7 +2,7 @@
 
 Pure: built from the channels config and the names of the enabled channels.
 
-- ``notify`` empty → the default set.
+- ``notify`` empty → the default set; ``default`` in it stands for that set.
 - A named channel that is disabled (its secret env var is unset) or not
   declared is skipped with a warning; if that leaves none of the named
   channels, the alert goes to the default set instead, so it is not lost.
@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from alerts.config import ChannelsConfig
-from wirewatch.records import Alert, severity_rank
+from wirewatch.records import DEFAULT_CHANNELS, Alert, severity_rank
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,16 @@ class Router:
         why = self._disabled.get(name) or f"channel {name!r} is not declared in {self._config.source}"
         log.warning("alerts for %r go to the default set %s: %s", name, list(self._config.default), why)
 
+    def _expand(self, notify: Collection[str]) -> list[str]:
+        # ``default`` in a notify list stands for the default set (a rule that named no channel).
+        out: list[str] = []
+        for name in notify:
+            out.extend(self._config.default if name == DEFAULT_CHANNELS else [name])
+        return out
+
     def route(self, alert: Alert) -> Route:
         """The channels ``alert`` must be delivered to."""
-        asked = _unique(alert.notify) or list(self._config.default)
+        asked = _unique(self._expand(alert.notify)) or list(self._config.default)
         usable = [n for n in asked if n in self._enabled]
         rerouted = tuple(n for n in asked if n not in self._enabled)
         for name in rerouted:

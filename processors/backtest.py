@@ -18,7 +18,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from processors.matching import Engine
 from processors.stream import dedup
-from processors.stream.candidates import Candidate
+from processors.stream.candidates import candidate_for
 from processors.stream.stories import StoryStore
 from wirewatch.errors import WirewatchError
 from wirewatch.records import Alert, NewsItem, RecordError
@@ -130,24 +130,9 @@ def run_backtest(
         if entry is not None:
             seen[item.id] = entry
         decision = engine.evaluate(item.text, item.lang)
-        for hit in decision.rules:
-            candidate = Candidate.model_validate(
-                {
-                    "item": item.model_dump(
-                        include={"id", "title", "url", "source", "lang", "published_at", "fetched_at"}
-                    ),
-                    "rule": hit.name,
-                    "severity": hit.severity,
-                    "notify": list(hit.notify),
-                    "families": list(decision.escalation_families),
-                    "actors": list(decision.actors),
-                    "regions": list(decision.regions),
-                    "evidence": decision.evidence(),
-                    "watchlist_version": engine.version,
-                }
-            )
-            alert = stories.apply(candidate, n)
-            if alert is not None:
-                report.alerts.append(alert)
-                on_alert(alert)
+        candidate = candidate_for(item, decision, engine.version)
+        alert = stories.apply(candidate, n) if candidate is not None else None
+        if alert is not None:
+            report.alerts.append(alert)
+            on_alert(alert)
     return report

@@ -16,6 +16,10 @@ Severity = Literal["low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 
 
+#: In an alert's ``notify``: the channels file's ``default`` set.
+DEFAULT_CHANNELS = "default"
+
+
 def severity_rank(severity: str) -> int:
     """0 for ``low`` … 3 for ``critical``; used to compare severities."""
     return SEVERITIES.index(severity)
@@ -111,6 +115,8 @@ class Alert(_Record):
     story_key: str = ""
     kind: Literal["escalation", "surge"]
     rule: str
+    #: every rule that fired for the story (``rule`` is the first)
+    rules: list[str] = []
     severity: Severity
     actors: list[str] = []
     regions: list[str] = []
@@ -122,6 +128,7 @@ class Alert(_Record):
     last_seen: datetime
     revision: int = 0
     watchlist_version: str = ""
+    #: channel names the rules asked for; ``default`` = the default set; empty = the default set
     notify: list[str] = []
     update_reason: str | None = None
 

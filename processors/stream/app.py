@@ -26,7 +26,7 @@ from typing import Any
 import faust
 
 from processors.stream import dedup
-from processors.stream.candidates import Candidate, Mention
+from processors.stream.candidates import Candidate, Mention, candidate_for
 from processors.stream.live_watchlist import EngineHolder, WatchlistFollower
 from processors.stream.metrics import ProcessorMetrics
 from processors.stream.stories import StoryStore
@@ -162,31 +162,8 @@ def build_app(
             metrics.matches.labels("actor", name).inc()
         for name in decision.regions:
             metrics.matches.labels("region", name).inc()
-        evidence = decision.evidence()
-        alert_item = {
-            "id": item.id,
-            "title": item.title,
-            "url": item.url,
-            "source": item.source,
-            "lang": item.lang,
-            "published_at": item.published_at,
-            "fetched_at": item.fetched_at,
-        }
-        for hit in decision.rules:
-            candidate = Candidate.model_validate(
-                {
-                    "item": alert_item,
-                    "rule": hit.name,
-                    "severity": hit.severity,
-                    "notify": list(hit.notify),
-                    "families": list(decision.escalation_families),
-                    "actors": list(decision.actors),
-                    "regions": list(decision.regions),
-                    "evidence": evidence,
-                    "watchlist_version": engine.version,
-                    "content_hash": (entry or {}).get("h", ""),
-                }
-            )
+        candidate = candidate_for(item, decision, engine.version, (entry or {}).get("h", ""))
+        if candidate is not None:
             await candidates_topic.send(key=candidate.partition_key, value=candidate.to_bytes())
         if decision.escalations:
             severity = decision.severity or "low"

@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from wirewatch.records import AlertItem, Evidence, Severity, severity_rank
+from processors.matching import Decision
+from wirewatch.records import DEFAULT_CHANNELS, AlertItem, Evidence, NewsItem, Severity, severity_rank
 
 
 class _Internal(BaseModel):
@@ -23,10 +24,18 @@ class _Internal(BaseModel):
 
 
 class Candidate(_Internal):
-    """One item that fired one rule; the unit the story stage groups."""
+    """One item that fired at least one rule; the unit the story stage groups.
+
+    One item is one candidate however many rules fire: ``rule`` is the first
+    that fired (file order, the default rule last), ``rules`` all of them,
+    ``severity`` the highest, and ``notify`` the union of their channels
+    (``default`` standing for the default set), so analysts hear of a story
+    once, on every channel any of its rules asked for.
+    """
 
     item: AlertItem
     rule: str
+    rules: list[str] = []
     severity: Severity
     notify: list[str] = []
     families: list[str]
@@ -58,6 +67,38 @@ class Mention(_Internal):
     severity: Severity
     at: datetime
     watchlist_version: str
+
+
+def candidate_for(item: NewsItem, decision: Decision, version: str, content: str = "") -> Candidate | None:
+    """The candidate of ``item`` given the engine's ``decision``; None when no rule fired."""
+    if not decision.rules:
+        return None
+    notify: list[str] = []
+    for hit in decision.rules:
+        notify.extend(hit.notify or (DEFAULT_CHANNELS,))
+    return Candidate.model_validate(
+        {
+            "item": {
+                "id": item.id,
+                "title": item.title,
+                "url": item.url,
+                "source": item.source,
+                "lang": item.lang,
+                "published_at": item.published_at,
+                "fetched_at": item.fetched_at,
+            },
+            "rule": decision.rules[0].name,
+            "rules": [hit.name for hit in decision.rules],
+            "severity": top_severity([hit.severity for hit in decision.rules]),
+            "notify": list(dict.fromkeys(notify)),
+            "families": list(decision.escalation_families),
+            "actors": list(decision.actors),
+            "regions": list(decision.regions),
+            "evidence": decision.evidence(item.id),
+            "watchlist_version": version,
+            "content_hash": content,
+        }
+    )
 
 
 def top_severity(severities: list[str]) -> Severity:

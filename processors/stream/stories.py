@@ -52,6 +52,7 @@ class Story:
 
     key: str
     rule: str
+    rules: list[str]
     families: list[str]
     actors: list[str]
     regions: list[str]
@@ -77,7 +78,7 @@ class Story:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Story:
-        return cls(**data)
+        return cls(**{"rules": [data["rule"]], **data})
 
     def anchors_meet(self, c: Candidate) -> bool:
         if self.regions or c.regions:
@@ -86,6 +87,7 @@ class Story:
 
     def to_alert(self, update_reason: str | None = None) -> Alert:
         return Alert(
+            rules=self.rules,
             alert_id=alert_id_for(self.key, self.revision),
             story_key=self.key,
             kind="escalation",
@@ -113,6 +115,7 @@ def _new_story(c: Candidate) -> Story:
     return Story(
         key=key,
         rule=c.rule,
+        rules=list(c.rules or [c.rule]),
         families=list(c.families),
         actors=list(c.actors),
         regions=list(c.regions),
@@ -270,6 +273,7 @@ def _join(story: Story, c: Candidate) -> Alert | None:
     story.regions = _union(story.regions, c.regions)
     story.escalations = _union(story.escalations, c.families)
     story.notify = _union(story.notify, c.notify)
+    story.rules = list(dict.fromkeys([*story.rules, *c.rules]))
     story.evidence = (story.evidence + [e.model_dump(mode="json") for e in c.evidence])[:MAX_EVIDENCE]
     at = c.at.isoformat()
     story.last_seen = max(story.last_seen, at, key=lambda s: datetime.fromisoformat(s))

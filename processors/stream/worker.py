@@ -50,6 +50,7 @@ def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegi
         redirect_stdouts=False,
         override_logging=False,
     )
+    worker.spinner = None  # a terminal spinner mangles prefixed, piped logs (`wirewatch up`)
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:

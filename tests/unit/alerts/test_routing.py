@@ -34,6 +34,9 @@ ENABLED = {"console", "archive", "slack-ops", "analysts", "siem"}
         (["slack-ops", "analysts"], "high", ["slack-ops"], ("analysts",), (), ("slack-ops",)),
         (["pager"], "high", [], ("console", "archive"), (), ("pager",)),
         (["siem", "analysts"], "high", [], ("analysts",), ("siem",), ()),
+        # ``default`` stands for the default set (a fired rule that named no channel)
+        (["slack-ops", "default"], "high", [], ("slack-ops", "console", "archive"), (), ()),
+        (["default", "archive"], "low", [], ("console", "archive"), (), ()),
     ],
 )
 def test_route(
