@@ -13,17 +13,19 @@ Run alone with ``pytest -m faults tests/e2e`` (``make faults``).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 
-from alerts.samples import sample_alert
 from tests.e2e.conftest import CHANNELS, Pipeline, Rig, ids_in
 from tests.e2e.faults_support import STORM_MAX_BYTES, FeedHost, feeds_yaml, hostile_feeds
-from tests.integration.alerts.conftest import HANG, produce
+from tests.integration.alerts.conftest import HANG
 from wirewatch.broker import LocalBroker, free_port
+from wirewatch.lag import LagReporter, lag_gauge
 from wirewatch.settings import Settings
 
 pytestmark = pytest.mark.faults
@@ -32,8 +34,6 @@ pytestmark = pytest.mark.faults
 SLACK_OUTAGE_S = 120.0
 #: How long the test's own broker stays away (plus the time it takes to start again).
 OUTAGE_S = 10.0
-#: How often the services measure their consumer lag (wirewatch.lag.LagReporter's interval).
-LAG_INTERVAL_S = 10.0
 
 
 @pytest.fixture
@@ -98,29 +98,26 @@ def test_broker_stopped_and_restarted_mid_stream(how: str, own_broker: LocalBrok
 
 @pytest.mark.xfail(
     strict=True,
-    reason="wirewatch/lag.py LagReporter.run catches KafkaError/OSError/KeyError but admin_client raises "
-    "BrokerError when the broker is away: the thread dies and wirewatch_consumer_lag freezes for good",
+    reason="wirewatch/lag.py LagReporter.run catches KafkaError/OSError/KeyError, but admin_client raises "
+    "BrokerError when the broker does not answer: the thread dies and wirewatch_consumer_lag freezes",
 )
-def test_consumer_lag_is_measured_again_after_a_broker_outage(
-    own_broker: LocalBroker, rig: Rig, unique: str
-) -> None:
-    p = rig.pipeline(own_broker.bootstrap)
-    p.restart("deliver")  # deliver alone: its lag reporter is what is under test
-    own_broker.stop()
-    time.sleep(2 * LAG_INTERVAL_S)  # a measurement surely runs, and fails, while the broker is away
-    own_broker.start()
-    # Alerts read but never settled (Slack hangs): their offsets stay uncommitted, so the lag is real.
-    rig.slack.answer(then=HANG)
-    produce(
-        Settings(kafka_bootstrap=own_broker.bootstrap, topic_prefix=unique),
-        [sample_alert(n) for n in range(3)],
-    )
-    p.until(lambda: rig.slack.hung() >= 1, "deliver reading the new alerts")
-    p.until(
-        lambda: p["deliver"].metrics().value("wirewatch_consumer_lag") >= 1,
-        "wirewatch_consumer_lag showing the unsettled alerts",
-        3 * LAG_INTERVAL_S,
-    )
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # that death, reported
+def test_lag_reporter_outlives_a_broker_that_does_not_answer(caplog: pytest.LogCaptureFixture) -> None:
+    # Seen in the broker tests above (a traceback in deliver's or process's log, at random): a
+    # measurement that overlaps an outage by kafka-python's 30 s admin bootstrap timeout kills the
+    # reporter. Here the broker never answers, so the first measurement fails for sure.
+    caplog.set_level(logging.DEBUG, logger="wirewatch.lag")
+    nobody = f"127.0.0.1:{free_port()}"
+    settings = Settings(kafka_bootstrap=nobody)
+    reporter = LagReporter(settings, nobody, "g", ["t.alerts.v1"], lag_gauge(CollectorRegistry()), 0.1)
+    reporter.start()
+    deadline = time.monotonic() + 90  # a hang guard: the admin client gives up after 30 s
+    while reporter.is_alive() and "lag measurement failed" not in caplog.text:
+        assert time.monotonic() < deadline, "no lag measurement finished"
+        time.sleep(0.2)
+    alive = reporter.is_alive()
+    reporter.stop()
+    assert alive, "the lag reporter thread died: wirewatch_consumer_lag is frozen from now on"
 
 
 def test_each_service_sigkilled_mid_stream_and_restarted(
