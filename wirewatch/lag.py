@@ -15,6 +15,7 @@ from kafka.admin import OffsetSpec
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Gauge
 
+from wirewatch.errors import WirewatchError
 from wirewatch.settings import Settings
 from wirewatch.topics import admin_client
 
@@ -73,7 +74,8 @@ class LagReporter(threading.Thread):
             try:
                 for tp, lag in self.measure().items():
                     self.gauge.labels(self.group, tp.topic, str(tp.partition)).set(lag)
-            except (KafkaError, OSError, KeyError) as exc:
+            except (KafkaError, WirewatchError, OSError, KeyError) as exc:
+                # A broker outage must not kill the reporter: measure again next time.
                 log.debug("lag measurement failed: %s", exc)
 
     def stop(self) -> None:
