@@ -88,11 +88,13 @@ def test_broker_stopped_and_restarted_mid_stream(how: str, own_broker: LocalBrok
     assert_sent_once_each(p, len(stories))
     deliver = p["deliver"].metrics()
     for channel in CHANNELS:
-        # The stories fetched during the outage waited it out: fetch → delivered beyond 5 s.
+        # Stories fetched during the outage waited it out: fetch → delivered beyond 5 s. Surely those
+        # of the feed whose earlier story was already out (its poll loop was not stuck on acks).
         waited = deliver.value("wirewatch_alert_fetch_to_delivered_seconds_count", channel=channel) - (
             deliver.value("wirewatch_alert_fetch_to_delivered_seconds_bucket", channel=channel, le="5.0")
         )
-        assert waited >= len(away), f"{channel}: {waited} alerts delivered more than 5 s after their fetch"
+        least = len(away) // len(rig.desk.feeds)
+        assert waited >= least, f"{channel}: {waited} alerts delivered more than 5 s after their fetch"
     assert_clean_stop(p)
 
 
@@ -131,9 +133,9 @@ def test_each_service_sigkilled_mid_stream_and_restarted(
 
     # deliver: the Slack stand-in stops answering, so the kill lands with a batch in flight.
     rig.slack.answer(then=HANG)
+    archived_before = len(p.archived())
     batch = rig.desk.release(6)
     stories += batch
-    archived_before = len(p.archived())
     p.until(
         lambda: rig.slack.hung() >= 1 and len(p.archived()) >= archived_before + len(batch),
         "a Slack request in flight and the batch archived",
