@@ -124,8 +124,12 @@ def ensure_jars(cache: Path, pom: Path = DEFAULT_POM, say: Callable[[str], None]
 
 
 def _cluster_id() -> str:
-    # Kafka's Uuid.toString: URL-safe base64 of 16 random bytes, no padding.
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # Kafka's Uuid.toString: URL-safe base64 of 16 random bytes, no padding. Like
+    # Uuid.randomUuid, draw again when it starts with '-': StorageTool would read it as a flag.
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
 
 
 def _die_with_parent() -> None:

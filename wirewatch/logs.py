@@ -18,6 +18,8 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Client libraries are chatty at INFO (every connect, every rebalance step).
+    # Client libraries are chatty at INFO (every connect, every rebalance step):
+    # they speak at WARNING unless the level is DEBUG, when their INFO shows too.
+    quiet = logging.INFO if root.level <= logging.DEBUG else max(logging.WARNING, root.level)
     for noisy in ("kafka", "aiokafka", "faust", "mode", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+        logging.getLogger(noisy).setLevel(quiet)

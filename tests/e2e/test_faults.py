@@ -27,7 +27,6 @@ from tests.e2e.conftest import CHANNELS, Pipeline, Rig, ids_in
 from tests.e2e.faults_support import STORM_MAX_BYTES, FeedHost, feeds_yaml, hostile_feeds
 from tests.integration.alerts.conftest import HANG
 from wirewatch.broker import LocalBroker, free_port
-from wirewatch.errors import BrokerStartError
 from wirewatch.lag import LagReporter, lag_gauge
 from wirewatch.settings import Settings
 
@@ -119,12 +118,6 @@ def test_lag_reporter_outlives_a_broker_that_does_not_answer(caplog: pytest.LogC
     assert alive, "the lag reporter thread died: wirewatch_consumer_lag is frozen from now on"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=BrokerStartError,
-    reason="wirewatch/broker.py _cluster_id can begin with '-' (1 id in 64); StorageTool's argument "
-    "parser then reads it as an option ('-t: expected one argument'): the broker does not start",
-)
 def test_a_broker_whose_random_cluster_id_begins_with_a_dash_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
