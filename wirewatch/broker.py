@@ -132,11 +132,17 @@ def _cluster_id() -> str:
             return text
 
 
-def _die_with_parent() -> None:
-    # Linux: the broker gets SIGTERM if the Python process that started it dies,
-    # so a killed `wirewatch up` or test run leaves no Java process behind.
+def die_with_parent(signum: int = signal.SIGTERM) -> None:
+    """In a child before exec: get ``signum`` when the parent dies (Linux PR_SET_PDEATHSIG).
+
+    So a killed `wirewatch up`, test run or supervisor leaves no child behind.
+    """
     with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signum)
+
+
+def _die_with_parent() -> None:
+    die_with_parent(signal.SIGTERM)
 
 
 @dataclass

@@ -48,6 +48,8 @@ class LagReporter(threading.Thread):
         self.settings, self.bootstrap, self.group = settings, bootstrap, group
         self.topics, self.gauge, self.interval_s = topics, gauge, interval_s
         self.stopped = threading.Event()
+        #: the latest measurement (empty until the first one)
+        self.last: dict[TopicPartition, int] = {}
 
     def measure(self) -> dict[TopicPartition, int]:
         """One measurement: lag per partition (end offset − committed offset)."""
@@ -72,7 +74,8 @@ class LagReporter(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.interval_s):
             try:
-                for tp, lag in self.measure().items():
+                self.last = self.measure()
+                for tp, lag in self.last.items():
                     self.gauge.labels(self.group, tp.topic, str(tp.partition)).set(lag)
             except (KafkaError, WirewatchError, OSError, KeyError) as exc:
                 # A broker outage must not kill the reporter: measure again next time.

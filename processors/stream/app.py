@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import faust
+from faust.types import EventT
 
 from processors.stream import dedup
 from processors.stream.candidates import Candidate, Mention, candidate_for
@@ -38,6 +41,8 @@ from wirewatch.topics import Topics
 log = logging.getLogger(__name__)
 
 PURGE_EVERY_S = 60.0
+
+Handler = Callable[[EventT], Awaitable[None]]
 
 
 def faust_broker_url(bootstrap: str) -> list[str]:
@@ -73,8 +78,17 @@ def surge_policy(settings: Settings) -> SurgePolicy:
     )
 
 
+STALL_AFTER_S = 20.0
+#: Exit code asking `wirewatch process` to start a new worker (see worker.supervise_worker).
+RESTART_EXIT = 3
+
+
 def build_app(
-    settings: Settings, bootstrap: str, watchlist_file: Path, metrics: ProcessorMetrics
+    settings: Settings,
+    bootstrap: str,
+    watchlist_file: Path,
+    metrics: ProcessorMetrics,
+    backlog: Callable[[set[tuple[str, int]]], int] = lambda assigned: 0,
 ) -> ProcessorApp:
     """Build the faust app and its agents (nothing runs until a faust Worker starts it)."""
     topics = Topics.from_settings(settings)
@@ -114,7 +128,7 @@ def build_app(
     ttl_s = settings.dedup_ttl_hours * 3600
     last_purge: dict[int, float] = {}
 
-    async def dead_letter(event: faust.types.EventT, stage: str, reason: str) -> None:
+    async def dead_letter(event: EventT, stage: str, reason: str) -> None:
         msg = event.message
         log.error(
             "dead-lettering %s record %s[%d]@%d: %s", stage, msg.topic, msg.partition, msg.offset, reason
@@ -149,7 +163,7 @@ def build_app(
         for key in stale:
             del seen[key]
 
-    async def handle_item(event: faust.types.EventT) -> None:
+    async def handle_item(event: EventT) -> None:
         msg = event.message
         item = NewsItem.from_bytes(msg.value)
         admitted, entry = dedup.admit(seen.get(item.id), item, f"{msg.partition}:{msg.offset}")
@@ -183,44 +197,69 @@ def build_app(
             seen[item.id] = entry
         metrics.items.labels("processed").inc()
 
+    progress = {"events": 0, "seen": -1, "since": time.monotonic()}
+
+    async def guarded(event: EventT, stage: str, handle: Handler) -> None:
+        # One bad record must not stop the stream: it is dead-lettered and the agent goes on.
+        progress["events"] += 1
+        try:
+            await handle(event)
+        except (RecordError, ValueError) as exc:
+            await dead_letter(event, stage, str(exc))
+        except Exception as exc:
+            log.exception("%s handling failed", stage)
+            await dead_letter(event, stage, f"{type(exc).__name__}: {exc}")
+
+    async def handle_candidate(event: EventT) -> None:
+        msg = event.message
+        candidate = Candidate.model_validate_json(msg.value)
+        alert = stories.apply(candidate, msg.offset)
+        if alert is not None:
+            await emit(alert, candidate.item.fetched_at)
+
+    async def handle_mention(event: EventT) -> None:
+        msg = event.message
+        mention = Mention.model_validate_json(msg.value)
+        state, alert = observe(surges.get(mention.entity), mention, msg.offset, policy)
+        surges[mention.entity] = state
+        if alert is not None:
+            await emit(alert, mention.at)
+
     @app.agent(items_topic, name="match-items")
     async def match_items(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            try:
-                await handle_item(event)
-            except (RecordError, ValueError) as exc:
-                await dead_letter(event, "items", str(exc))
-            except Exception as exc:  # one bad record must not stop the stream
-                log.exception("item handling failed")
-                await dead_letter(event, "items", f"{type(exc).__name__}: {exc}")
+            await guarded(event, "items", handle_item)
             purge(event.message.partition)
 
     @app.agent(candidates_topic, name="tell-stories")
     async def tell_stories(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            msg = event.message
-            try:
-                candidate = Candidate.model_validate_json(msg.value)
-                alert = stories.apply(candidate, msg.offset)
-                if alert is not None:
-                    await emit(alert, candidate.item.fetched_at)
-            except Exception as exc:
-                log.exception("story handling failed")
-                await dead_letter(event, "stories", f"{type(exc).__name__}: {exc}")
+            await guarded(event, "stories", handle_candidate)
 
     @app.agent(mentions_topic, name="count-surges")
     async def count_surges(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            msg = event.message
-            try:
-                mention = Mention.model_validate_json(msg.value)
-                state, alert = observe(surges.get(mention.entity), mention, msg.offset, policy)
-                surges[mention.entity] = state
-                if alert is not None:
-                    await emit(alert, mention.at)
-            except Exception as exc:
-                log.exception("surge handling failed")
-                await dead_letter(event, "surges", f"{type(exc).__name__}: {exc}")
+            await guarded(event, "surges", handle_mention)
+
+    @app.timer(5.0)
+    async def watchdog() -> None:
+        # faust can come back from a crash-time rebalance with its fetcher idle while its
+        # partitions have a backlog (about one restart in three after a SIGKILL, here; resuming
+        # partitions and flow does not wake it). Exit so `wirewatch process` starts a new
+        # worker, loudly: records are at-least-once and every stage is replay-safe.
+        now = time.monotonic()
+        consumer = app.consumer
+        mine = {(tp.topic, tp.partition) for tp in consumer.assignment() if not consumer._is_changelog_tp(tp)}
+        waiting = backlog(mine)  # on this worker's own partitions only
+        if progress["events"] != progress["seen"] or waiting == 0:
+            progress.update(seen=progress["events"], since=now)
+        elif now - progress["since"] > STALL_AFTER_S:
+            log.error(
+                "no record processed for %.0f s with %d records waiting on its partitions: restarting",
+                now - progress["since"],
+                waiting,
+            )
+            os._exit(RESTART_EXIT)
 
     follower = WatchlistFollower(
         bootstrap=bootstrap,

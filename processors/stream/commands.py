@@ -17,15 +17,19 @@ def process(
     watchlist: Path | None = typer.Option(
         None, "--watchlist", "-w", help="watchlist published when the topic is empty (default: config)"
     ),
+    child: bool = typer.Option(False, "--child", hidden=True, help="run the faust worker in this process"),
 ) -> None:
     """Run one stream-processor worker (faust) until Ctrl-C or SIGTERM."""
-    from processors.stream.worker import run_worker
+    from processors.stream.worker import run_worker, supervise_worker
     from wirewatch.logs import setup_logging
     from wirewatch.settings import get_settings
 
     settings = get_settings()
     setup_logging("process", settings.log_level)
-    code = run_worker(settings, watchlist or settings.watchlist)
+    if child:
+        code = run_worker(settings, watchlist or settings.watchlist)
+    else:
+        code = supervise_worker(["--watchlist", str(watchlist)] if watchlist else [])
     if code:
         raise typer.Exit(code)
 

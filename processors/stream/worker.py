@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
+from processors.stream.app import RESTART_EXIT
 from wirewatch.errors import BrokerError
 from wirewatch.lag import LagReporter, lag_gauge
 from wirewatch.metrics import serve_metrics
@@ -25,7 +26,7 @@ def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegi
     """
     import faust
 
-    from processors.stream.app import build_app, group_id
+    from processors.stream.app import build_app, group_id, internal_topics
     from processors.stream.metrics import ProcessorMetrics
 
     bootstrap = settings.kafka_bootstrap
@@ -38,11 +39,15 @@ def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegi
     ensure_topics(bootstrap, settings)
     metrics = ProcessorMetrics.create(registry)
     serve_metrics(settings.process_metrics_port, settings.metrics_host, registry)
-    lag = LagReporter(
-        settings, bootstrap, group_id(settings), [Topics.from_settings(settings).items], lag_gauge(registry)
-    )
+    topics = Topics.from_settings(settings)
+    inputs = [topics.items, *internal_topics(topics)]
+    lag = LagReporter(settings, bootstrap, group_id(settings), inputs, lag_gauge(registry), interval_s=5.0)
     lag.start()
-    processor = build_app(settings, bootstrap, watchlist_file, metrics)
+
+    def backlog(assigned: set[tuple[str, int]]) -> int:
+        return sum(n for tp, n in lag.last.items() if (tp.topic, tp.partition) in assigned)
+
+    processor = build_app(settings, bootstrap, watchlist_file, metrics, backlog=backlog)
     worker = faust.Worker(
         processor.app,
         loglevel=settings.log_level,
@@ -58,3 +63,38 @@ def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegi
     finally:
         lag.stop()
     return 0
+
+
+def supervise_worker(args: list[str]) -> int:
+    """Run the faust worker as a child process; start it again, loudly, when it exits stalled.
+
+    faust can come back from a crash-time rebalance with an idle fetcher; the
+    worker's watchdog then exits with ``RESTART_EXIT``. SIGTERM/SIGINT are passed
+    on; if this process is killed, the child is killed too (a crash stays a crash).
+    """
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from wirewatch.broker import die_with_parent
+
+    stop = threading.Event()
+    child: subprocess.Popen[bytes] | None = None
+
+    def forward(signum: int, frame: object) -> None:
+        stop.set()
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    while True:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "wirewatch", "process", "--child", *args],
+            preexec_fn=lambda: die_with_parent(signal.SIGKILL),
+        )
+        code = child.wait()
+        if stop.is_set() or code != RESTART_EXIT:
+            return 0 if stop.is_set() and code in (0, -signal.SIGTERM) else code
+        log.error("processor worker %d was stalled; starting a new one", child.pid)

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from ingest.metrics import OUTCOMES as INGEST_OUTCOMES
+
 Kind = Literal["counter", "gauge", "histogram"]
 Service = Literal["ingest", "process", "deliver"]
 
@@ -88,26 +90,6 @@ def _m(
     name: str, kind: Kind, labels: str, help: str, service: Service, /, **values: tuple[str, ...]
 ) -> MetricSpec:
     return MetricSpec(name, kind, tuple(labels.split()), help, service, values)
-
-
-INGEST_OUTCOMES = (
-    "ok",
-    "not_modified",
-    "timeout",
-    "connect",
-    "transport",
-    "http_4xx",
-    "http_5xx",
-    "http_error",
-    "rate_limited",
-    "too_large",
-    "redirect",
-    "bad_url",
-    "blocked",
-    "bad_body",
-    "publish",
-    "error",
-)
 
 
 CATALOGUE: tuple[MetricSpec, ...] = (
