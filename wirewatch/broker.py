@@ -9,22 +9,20 @@ and the broker runs as ``java -cp 'lib/*' kafka.Kafka server.properties``.
 from __future__ import annotations
 
 import base64
-import contextlib
-import ctypes
 import fcntl
 import hashlib
 import json
 import shutil
-import signal
 import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wirewatch.errors import BrokerStartError, ToolMissing
+from wirewatch.processes import die_with_parent, stop_process
 
 KAFKA_VERSION = "4.3.1"
 DEFAULT_POM = Path(__file__).resolve().parent.parent / "deploy" / "kafka" / "pom.xml"
@@ -130,19 +128,6 @@ def _cluster_id() -> str:
         text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         if not text.startswith("-"):
             return text
-
-
-def die_with_parent(signum: int = signal.SIGTERM) -> None:
-    """In a child before exec: get ``signum`` when the parent dies (Linux PR_SET_PDEATHSIG).
-
-    So a killed `wirewatch up`, test run or supervisor leaves no child behind.
-    """
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signum)
-
-
-def _die_with_parent() -> None:
-    die_with_parent(signal.SIGTERM)
 
 
 @dataclass
@@ -262,7 +247,7 @@ class LocalBroker:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         try:
             self._wait_ready(timeout_s)
@@ -302,14 +287,8 @@ class LocalBroker:
     def stop(self, timeout_s: float = 30.0) -> None:
         """SIGTERM, then SIGKILL after ``timeout_s``. Safe to call twice."""
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc is not None:
+            stop_process(proc, timeout_s)
 
     def kill(self) -> None:
         """SIGKILL the broker (fault tests)."""
@@ -324,14 +303,3 @@ class LocalBroker:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-@contextlib.contextmanager
-def running_broker(workdir: Path, cache: Path, **kwargs: object) -> Iterator[LocalBroker]:
-    """A started ``LocalBroker`` for the length of a ``with`` block."""
-    broker = LocalBroker(workdir=workdir, cache=cache, **kwargs)  # type: ignore[arg-type]
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
-from wirewatch.broker import _die_with_parent
+from wirewatch.processes import die_with_parent, stop_process
 
 Say = Callable[[str], None]
 
@@ -63,7 +63,7 @@ class Supervisor:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches only us; we stop children in order
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         assert child.proc.stdout is not None
         child.relay = threading.Thread(
@@ -90,13 +90,8 @@ class Supervisor:
             if proc is None or proc.poll() is not None:
                 continue
             child.stopping = True
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.say(f"{child.name} did not stop in {timeout_s:.0f} s; killing it")
-                proc.kill()
-                proc.wait()
+            if stop_process(proc, timeout_s):
+                self.say(f"{child.name} did not stop in {timeout_s:.0f} s; killed it")
             if child.relay is not None:
                 child.relay.join(2)
             self.say(f"stopped {child.name}")

@@ -77,7 +77,7 @@ def supervise_worker(args: list[str]) -> int:
     import sys
     import threading
 
-    from wirewatch.broker import die_with_parent
+    from wirewatch.processes import die_with_parent
 
     stop = threading.Event()
     child: subprocess.Popen[bytes] | None = None
