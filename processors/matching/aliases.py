@@ -67,6 +67,8 @@ class Alias:
     acronym: bool = False
     #: has a capital letter (a proper noun): its variants must be capitalised in the text too
     proper: bool = False
+    #: one everyday word (No, Nice, Mobile): even its own spelling needs a capital when proper
+    common: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,12 +111,13 @@ def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False
     keys = tuple(key(w) for w in ws)
     letters = [c for c in spelling if c.isalpha()]
     acronym = len(letters) <= MAX_ACRONYM_LETTERS and all(c.isupper() for c in letters)
+    common = all(w in COMMON_WORDS for w in ws)
     strict = (
         exact
         or acronym
+        or common
         or len("".join(keys)) < MIN_VARIANT_CHARS
         or len("".join(ws)) < MIN_VARIANT_CHARS
-        or all(w in COMMON_WORDS for w in ws)
     )
     proper = any(c.isupper() for c in letters)
     return Alias(
@@ -130,6 +133,7 @@ def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False
         plain_bones="".join(map(skeleton, ws)),
         acronym=acronym,
         proper=proper,
+        common=common and len(ws) == 1,
     )
 
 

@@ -27,6 +27,7 @@ from processors.matching.aliases import (
 )
 from processors.matching.decision import Decision, Match, RuleHit
 from processors.matching.fuzzy import FuzzyIndex
+from processors.matching.idioms import IdiomFilter
 from processors.matching.normalise import WordSpans, keys_of, normalised_text, with_article
 from processors.matching.rules import Mentions, RuleSet
 from processors.matching.terms import TermIndex, TermMatch, compile_terms
@@ -71,6 +72,7 @@ class Engine:
         self._exact = ExactIndex(aliases)
         self._fuzzy = FuzzyIndex(aliases)
         self._terms = TermIndex(compile_terms(watchlist.escalations))
+        self._idioms = IdiomFilter()
         self._escalations = tuple(e.name for e in watchlist.escalations)
         self._rules = RuleSet(watchlist)
         tags = {e.name: e.tags for e in self.entities}
@@ -119,6 +121,8 @@ class Engine:
         if not candidates and not terms:
             return Decision()
         spans = WordSpans(flat, origin, len(text))
+        if terms:
+            terms = self._idioms.keep(terms, ws, spans, text)
         entity_spans = _longest_first(((c.start, c.end), c.score) for c in candidates)
         term_spans = _longest_first(((t.start, t.end), 100.0) for t in terms)
         matches = self._entity_matches(candidates, entity_spans, text, spans)
@@ -131,12 +135,13 @@ class Engine:
 
         Acronyms (HTS, IS) match capitals only. A variant (not the listed
         spelling) of a proper noun must have a capitalised word: "victory"
-        and "changed" are words, not spellings of Victoria or Changde.
+        and "changed" are words, not spellings of Victoria or Changde; nor is
+        "no" the place No, an alias made of everyday words.
         """
         alias = self.aliases[c.alias]
         if alias.acronym:
             return "".join(cased[c.start : c.end]).isupper()
-        if c.score < EXACT_SCORE and alias.proper:
+        if (c.score < EXACT_SCORE or alias.common) and alias.proper:
             return any(w[0].isupper() for w in cased[c.start : c.end])
         return True
 

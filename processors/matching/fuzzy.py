@@ -74,6 +74,26 @@ def _derived(window: str, alias: str) -> bool:
     return long.startswith(short) and long[len(short) :] not in PLURAL_ENDINGS
 
 
+_VOWELS = "aeiou"
+
+
+def _ending(k: str) -> str:
+    return k[len(k.rstrip(_VOWELS)) :]
+
+
+def _other_ending(window: str, alias: str) -> bool:
+    """Whether the keys end in different vowels: Alepia or Alepa for Aleppo, Tehrani for Tehran.
+
+    Vowel drift inside a name is transliteration (Idleb, Nosra); at its end
+    it makes another word (a brand, an adjective, a surname). An ``a`` or
+    ``e`` against no vowel is the Arabic feminine ending (Jabla, Jableh).
+    """
+    ours, theirs = _ending(window), _ending(alias)
+    if ours == theirs:
+        return False
+    return not ("" in (ours, theirs) and ours + theirs in ("a", "e"))
+
+
 def _better(new: Candidate, old: Candidate | None) -> bool:
     """Best window for one alias around one word: higher score, then fewer words."""
     if old is None:
@@ -262,7 +282,7 @@ class _Window:
             return None
         if self.joined == alias.joined:  # the same key, cut into words differently (Deir ez Zor)
             return Candidate(self.start, self.end, alias_id, KEY_SCORE)
-        if _derived(self.joined, alias.joined):
+        if _derived(self.joined, alias.joined) or _other_ending(self.joined, alias.joined):
             return None
         # The letters must be alike enough that even identical skeletons could reach the threshold.
         need = (alias.threshold / 100 - SKELETON_WEIGHT) / (1 - SKELETON_WEIGHT)

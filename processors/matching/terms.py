@@ -110,15 +110,19 @@ def _variants(parts: list[str | None]) -> Iterator[tuple[Slot, ...]]:
         yield tuple(Gap if p is None else inflections(p) for p in merged)
 
 
+def compile_phrases(phrases: Iterable[str], escalation: int = -1) -> list[Term]:
+    """Every spelling variant of ``phrases`` (terms of one escalation, or idioms: ``-1``)."""
+    out: list[Term] = []
+    for text in phrases:
+        parts = _parts(text)
+        if any(p is not None for p in parts):
+            out.extend(Term(escalation, text, slots) for slots in dict.fromkeys(_variants(parts)))
+    return out
+
+
 def compile_terms(escalations: Iterable[Escalation]) -> list[Term]:
     """Every term of every escalation, in every spelling variant."""
-    out: list[Term] = []
-    for index, escalation in enumerate(escalations):
-        for text in escalation.terms.all():
-            parts = _parts(text)
-            if any(p is not None for p in parts):
-                out.extend(Term(index, text, slots) for slots in dict.fromkeys(_variants(parts)))
-    return out
+    return [t for index, e in enumerate(escalations) for t in compile_phrases(e.terms.all(), index)]
 
 
 class TermIndex:

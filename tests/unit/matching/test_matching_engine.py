@@ -34,6 +34,8 @@ regions:
   - {name: Latakia}
   - {name: Manbij}
   - {name: Golan}
+  - {name: Tehran}
+  - {name: No}
 escalations:
   - name: air strike
     terms: {en: [air strike]}
@@ -78,6 +80,8 @@ def test_the_headline_story_alerts_with_the_expected_names(demo_engine: Engine, 
         ("Manbidj", {"Manbij"}),
         ("HAMA", {"Hama"}),
         ("Hama's governor", {"Hama"}),
+        ("Téhéran", {"Tehran"}),
+        ("the town of No", {"No"}),
     ],
 )
 def test_unlisted_spellings_are_found(variants: Engine, text: str, expected: set[str]) -> None:
@@ -94,6 +98,9 @@ def test_unlisted_spellings_are_found(variants: Engine, text: str, expected: set
         "Alep",  # a translation, not a spelling: not listed here
         "the Golani Brigade",  # another word, not a spelling of Golan
         "Rossi and Roussie",  # not Russie
+        "Alepia, a start-up; Alepa, a brand",  # another ending is another word, not Aleppo
+        "the Tehrani family",  # nor Tehran
+        "no news",  # an everyday word as a place name needs its capital
         "Hamas",
     ],
 )

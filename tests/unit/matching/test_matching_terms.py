@@ -48,6 +48,11 @@ def test_inflections(word: str, forms: set[str]) -> None:
         ("the ceasefire violations", "ceasefire violation"),
         ("un attentat-suicide", "suicide bombing"),
         ("un attentat suicide", "suicide bombing"),
+        # abbreviations are not sentence ends; idioms elsewhere in the text change nothing
+        ("jets violated U.S. airspace", "airspace violation"),
+        ("Mr. Lavrov said they violated Mr. Erdogan's airspace", "airspace violation"),
+        ("Donors shelled out millions. The army shelled the town.", "shelling"),
+        ("Peanuts sold well. Artillery shelled the camp.", "shelling"),
         # terms of either language apply to any item
         ("UN says frappes aériennes hit the town", "air strike"),
     ],
@@ -66,6 +71,17 @@ def test_terms_match_their_forms(demo_engine: Engine, text: str, escalation: str
         "European airspace is congested",
         "a violation of privacy",
         "la frappe du buteur",
+        # idioms that hold an escalation word
+        "collectors shelled out millions",
+        "we spent the afternoon shelling fresh peas",
+        "les invendus ont été pilonnés par leur éditeur",
+        "pilonner l'ail et le gingembre",
+        "la trêve des confiseurs a été rompue",
+        "the New York Jets struck first",
+        # a gap never crosses a sentence end
+        "No rule was violated. Turkish airspace is open.",
+        "Le contrat a été violé. L'espace aérien reste ouvert.",
+        "The talks broke down!\nThe cease-fire held.",
     ],
 )
 def test_lookalikes_are_not_escalations(demo_engine: Engine, text: str) -> None:

@@ -1,0 +1,93 @@
+"""Everyday phrases that hold an escalation word but say something else, and sentence bounds.
+
+Called by ``Engine.evaluate`` after the escalation terms are found: a term
+match that overlaps one of these idioms ("shelling out" money, books
+"pilonnés" by their publisher, the "trêve des confiseurs") is dropped, and
+so is a term whose words run across a sentence end ("…was violated.
+Turkish airspace…" is not "violated * airspace"). The list is built in and
+deliberately small: phrases whose every reading in wire copy is the
+everyday one. They are written like watchlist terms (same inflections, ``*``
+for up to three words) and apply whatever escalation the overlapped term
+belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from processors.matching.normalise import WordSpans
+from processors.matching.terms import TermIndex, TermMatch, compile_phrases
+
+#: Things one shells (peas) or pounds (garlic) in a kitchen.
+_KITCHEN_EN = ("peas", "beans", "nuts", "peanuts", "pistachios", "prawns", "shrimp", "oysters", "eggs")
+_KITCHEN_FR = ("ail", "epices", "graines", "amandes", "noix", "gingembre", "poivre", "herbes", "basilic")
+#: What a publisher "pilonne" (pulps).
+_BOOKS_FR = ("exemplaires", "invendus", "livres", "ouvrages", "stocks", "tirage")
+
+IDIOMS: tuple[str, ...] = (
+    # to pay: "fans are shelling out record prices"
+    "shell out",
+    # sports teams: "the New York Jets struck first"
+    "new york jets",
+    "winnipeg jets",
+    # seasonal lulls, not ceasefires: the Christmas political lull, the winter eviction ban
+    "treve des confiseurs",
+    "treve hivernale",
+    "pilonne par * editeur",
+    *(f"shell * {thing}" for thing in _KITCHEN_EN),
+    *(f"{thing} * shell" for thing in _KITCHEN_EN),
+    *(f"pilonne * {thing}" for thing in _KITCHEN_FR + _BOOKS_FR),
+    *(f"{thing} * pilonne" for thing in _BOOKS_FR),
+)
+
+_TITLES = (
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "St",
+    "Gen",
+    "Col",
+    "Lt",
+    "Sgt",
+    "Capt",
+    "Gov",
+    "Sen",
+    "Rep",
+    "Jr",
+    "Mme",
+    "Mgr",
+)
+# A sentence ends at . ! ? before a capital, after a word ending in two lowercase letters or
+# digits (so not inside "U.S." nor after "Mr."); or at a line break (a title, then its summary).
+_SENTENCE_END = re.compile(
+    r"(?:(?<=[^\W_][^\W_A-Z])"
+    + "".join(rf"(?<!\b{t})" for t in _TITLES)
+    + r"[.!?…]+[\"»”’)]*\s+(?=[\"«“(]?[^\W\d_a-z])|\n)"
+)
+
+
+class IdiomFilter:
+    """Drops escalation term matches that are idioms or cross a sentence end."""
+
+    def __init__(self, idioms: Iterable[str] = IDIOMS):
+        self._index = TermIndex(compile_phrases(idioms))
+
+    def keep(
+        self, terms: list[TermMatch], text_words: list[str], spans: WordSpans, text: str
+    ) -> list[TermMatch]:
+        """``terms`` (found in ``text_words``) without idioms and sentence-crossing matches.
+
+        ``spans`` maps the words back to ``text``, where sentence ends are seen.
+        """
+
+        def bounded(start: int, end: int) -> bool:
+            return end - start < 2 or _SENTENCE_END.search(text, spans[start][1], spans[end - 1][0]) is None
+
+        idioms = [(m.start, m.end) for m in self._index.find(text_words) if bounded(m.start, m.end)]
+        return [
+            t
+            for t in terms
+            if bounded(t.start, t.end) and not any(t.start < end and start < t.end for start, end in idioms)
+        ]
