@@ -2,15 +2,17 @@
 
 ::
 
-    items (key item id) ──match_items──▶ candidates (key rule) ──tell_stories──▶ alerts (key story)
+    items (key item id) ──match_items──▶ candidates (routed by rule) ──tell_stories──▶ alerts (key story)
                               │
-                              └────────▶ mentions (key entity) ──count_surges──▶ alerts
+                              └────────▶ mentions (routed by entity) ──count_surges──▶ alerts
 
 Each agent decodes, calls a pure function (engine, ``StoryStore.apply``,
-``surge.observe``) and sends. State lives in changelog-backed tables keyed
-like the agent's input, so it sits on the partition being processed. A
-record that cannot be decoded or handled is logged with topic, partition and
-offset, counted, sent to the items dead-letter topic, and the stream goes on.
+``surge.observe``) and sends. ``match_items`` reads items a batch at a time
+and hands on one record per destination partition (``batches``); the later
+stages write each table key they touch once per record. State lives in
+changelog-backed tables on the partition being processed. A record that
+cannot be decoded or handled is logged with topic, partition and offset,
+counted, sent to the items dead-letter topic, and the stream goes on.
 """
 
 from __future__ import annotations
@@ -29,6 +31,15 @@ import faust
 from faust.types import EventT
 
 from processors.stream import dedup
+from processors.stream.batches import (
+    CandidateBatch,
+    MentionBatch,
+    Outbox,
+    WriteBack,
+    decode_candidates,
+    decode_mentions,
+    position,
+)
 from processors.stream.candidates import Candidate, Mention, candidate_for
 from processors.stream.live_watchlist import EngineHolder, WatchlistFollower
 from processors.stream.metrics import ProcessorMetrics
@@ -78,6 +89,20 @@ def surge_policy(settings: Settings) -> SurgePolicy:
     )
 
 
+#: Items the first stage matches before handing their candidates and mentions on.
+ITEMS_PER_BATCH = 200
+#: Longest a partial batch waits for more items (bounds the latency it adds).
+BATCH_WAIT_S = 0.05
+
+
+@dataclass
+class Outboxes:
+    """What one first-stage batch hands on: candidates by rule, mentions by entity."""
+
+    candidates: Outbox[Candidate]
+    mentions: Outbox[Mention]
+
+
 STALL_AFTER_S = 20.0
 #: Exit code asking `wirewatch process` to start a new worker (see worker.supervise_worker).
 RESTART_EXIT = 3
@@ -123,7 +148,7 @@ def build_app(
     surges = app.Table("surges", default=None, partitions=parts, help="entity -> window counts")
 
     holder = EngineHolder()
-    stories = StoryStore(books, timedelta(hours=settings.story_window_hours))
+    story_window = timedelta(hours=settings.story_window_hours)
     policy = surge_policy(settings)
     ttl_s = settings.dedup_ttl_hours * 3600
     last_purge: dict[int, float] = {}
@@ -163,7 +188,7 @@ def build_app(
         for key in stale:
             del seen[key]
 
-    async def handle_item(event: EventT) -> None:
+    async def match_item(event: EventT, out: Outboxes) -> None:
         msg = event.message
         item = NewsItem.from_bytes(msg.value)
         admitted, entry = dedup.admit(seen.get(item.id), item, f"{msg.partition}:{msg.offset}")
@@ -178,7 +203,7 @@ def build_app(
             metrics.matches.labels("region", name).inc()
         candidate = candidate_for(item, decision, engine.version, (entry or {}).get("h", ""))
         if candidate is not None:
-            await candidates_topic.send(key=candidate.partition_key, value=candidate.to_bytes())
+            out.candidates.add(candidate.rule, candidate)
         if decision.escalations:
             severity = decision.severity or "low"
             for kind, names in (("actor", decision.actors), ("region", decision.regions)):
@@ -192,7 +217,7 @@ def build_app(
                         at=item.fetched_at,
                         watchlist_version=engine.version,
                     )
-                    await mentions_topic.send(key=name.encode("utf-8"), value=mention.to_bytes())
+                    out.mentions.add(name, mention)
         if entry is not None:
             seen[item.id] = entry
         metrics.items.labels("processed").inc()
@@ -210,36 +235,62 @@ def build_app(
             log.exception("%s handling failed", stage)
             await dead_letter(event, stage, f"{type(exc).__name__}: {exc}")
 
-    async def handle_candidate(event: EventT) -> None:
+    async def tell(event: EventT) -> None:
         msg = event.message
-        candidate = Candidate.model_validate_json(msg.value)
-        alert = stories.apply(candidate, msg.offset)
-        if alert is not None:
-            await emit(alert, candidate.item.fetched_at)
+        view = WriteBack(books)
+        store = StoryStore(view, story_window)
+        for index, candidate in enumerate(decode_candidates(msg.value)):
+            alert = store.apply(candidate, position(msg.offset, index))
+            if alert is not None:
+                await emit(alert, candidate.item.fetched_at)
+        view.flush()
 
-    async def handle_mention(event: EventT) -> None:
+    async def count(event: EventT) -> None:
         msg = event.message
-        mention = Mention.model_validate_json(msg.value)
-        state, alert = observe(surges.get(mention.entity), mention, msg.offset, policy)
-        surges[mention.entity] = state
-        if alert is not None:
-            await emit(alert, mention.at)
+        view = WriteBack(surges)
+        for index, mention in enumerate(decode_mentions(msg.value)):
+            state, alert = observe(view.get(mention.entity), mention, position(msg.offset, index), policy)
+            view[mention.entity] = state
+            if alert is not None:
+                await emit(alert, mention.at)
+        view.flush()
+
+    async def hand_off(out: Outboxes) -> None:
+        # One record per destination partition; the producer is flushed before the
+        # items' offsets are committed (faust commits after its producer flush).
+        for partition, candidates in out.candidates.drain():
+            await candidates_topic.send(
+                key=candidates[0].rule.encode(),
+                value=CandidateBatch(entries=candidates).to_bytes(),
+                partition=partition,
+            )
+        for partition, mentions in out.mentions.drain():
+            await mentions_topic.send(
+                key=mentions[0].entity.encode(),
+                value=MentionBatch(entries=mentions).to_bytes(),
+                partition=partition,
+            )
 
     @app.agent(items_topic, name="match-items")
     async def match_items(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await guarded(event, "items", handle_item)
-            purge(event.message.partition)
+        out = Outboxes(candidates=Outbox(parts), mentions=Outbox(parts))
+        async for events in stream.take_events(ITEMS_PER_BATCH, within=BATCH_WAIT_S):
+            for event in events:
+                # Table writes go to the changelog partition of the current event.
+                stream._set_current_event(event)
+                await guarded(event, "items", lambda e: match_item(e, out))
+                purge(event.message.partition)
+            await hand_off(out)
 
     @app.agent(candidates_topic, name="tell-stories")
     async def tell_stories(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            await guarded(event, "stories", handle_candidate)
+            await guarded(event, "stories", tell)
 
     @app.agent(mentions_topic, name="count-surges")
     async def count_surges(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            await guarded(event, "surges", handle_mention)
+            await guarded(event, "surges", count)
 
     @app.timer(5.0)
     async def watchdog() -> None:
