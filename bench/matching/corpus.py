@@ -153,14 +153,32 @@ def _misspell(rng: random.Random, name: str) -> str:
     return name[:i] + (rng.choice(vowels) if name[i] in vowels else name[i]) + name[i + 1 :]
 
 
-def articles(lang: str, count: int, places: list[str], seed: int = 7) -> list[str]:
-    """``count`` distinct ~500-word articles in ``lang`` (``fr`` or ``en``)."""
+_CAPITALISED = re.compile(r"(?<=[^.!?»] )[A-Z][\w'’-]+")
+
+
+def _varied(rng: random.Random, sentence: str, places: list[str]) -> str:
+    """``sentence`` with half its capitalised words (not the first) replaced by random places."""
+    return _CAPITALISED.sub(
+        lambda m: _misspell(rng, rng.choice(places)) if rng.random() < 0.5 else m.group(), sentence
+    )
+
+
+def articles(lang: str, count: int, places: list[str], seed: int = 7, varied: bool = False) -> list[str]:
+    """``count`` distinct ~500-word articles in ``lang`` (``fr`` or ``en``).
+
+    ``varied``: half the capitalised words of every sentence are replaced by
+    random watchlist places, some misspelled, so that the phrases around
+    names rarely repeat from one article to the next (harder for the
+    engine's memories than shuffled sentences).
+    """
     base = (HERE / "data" / f"article-{lang}.txt").read_text(encoding="utf-8")
     sentences = [s for s in _SENTENCE.split(base) if s.strip()]
     rng = random.Random(seed)
     out = []
     for _ in range(count):
         picked = rng.sample(sentences, k=len(sentences))
+        if varied:
+            picked = [_varied(rng, s, places) for s in picked]
         for template in _EXTRA[lang]:
             picked.insert(rng.randrange(len(picked)), template.format(_misspell(rng, rng.choice(places))))
         out.append(" ".join(picked))

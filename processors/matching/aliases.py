@@ -8,8 +8,11 @@ whole words only, in a text's key string, in one C-speed scan.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate, repeat
+from operator import add
 from typing import Literal
 
 import ahocorasick
@@ -67,8 +70,9 @@ class Alias:
     acronym: bool = False
     #: has a capital letter (a proper noun): its variants must be capitalised in the text too
     proper: bool = False
-    #: one everyday word (No, Nice, Mobile): even its own spelling needs a capital when proper
-    common: bool = False
+    #: one word: when proper, even its own spelling needs a capital in the text (the town of
+    #: Basic is not "basic", Nice not "nice", Damas not the "damas" fabric)
+    one_word: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,11 +115,10 @@ def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False
     keys = tuple(key(w) for w in ws)
     letters = [c for c in spelling if c.isalpha()]
     acronym = len(letters) <= MAX_ACRONYM_LETTERS and all(c.isupper() for c in letters)
-    common = all(w in COMMON_WORDS for w in ws)
     strict = (
         exact
         or acronym
-        or common
+        or all(w in COMMON_WORDS for w in ws)
         or len("".join(keys)) < MIN_VARIANT_CHARS
         or len("".join(ws)) < MIN_VARIANT_CHARS
     )
@@ -133,7 +136,7 @@ def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False
         plain_bones="".join(map(skeleton, ws)),
         acronym=acronym,
         proper=proper,
-        common=common and len(ws) == 1,
+        one_word=len(ws) == 1,
     )
 
 
@@ -157,13 +160,16 @@ class ExactIndex:
             self._automaton.make_automaton()
         self._empty = not by_pattern
 
-    def find(self, text_words: list[str], line: str) -> Iterator[Candidate]:
-        """Candidates in a text whose words are ``text_words`` and key line is ``line``."""
+    def find(self, text_words: list[str], keys: list[str]) -> Iterator[Candidate]:
+        """Candidates in a text whose words are ``text_words`` and their keys ``keys``."""
         if self._empty:
             return
         aliases = self._aliases
-        for end, (length, ids) in self._automaton.iter(line):
-            first = line.count(" ", 0, end - length + 2) - 1
+        starts: list[int] = []
+        for end, (length, ids) in self._automaton.iter(key_line(keys)):
+            if not starts:  # where each word starts in the key line, to turn hits into word numbers
+                starts = list(accumulate(map(add, map(len, keys), repeat(1)), initial=1))
+            first = bisect_left(starts, end - length + 2)
             for i in ids:
                 alias = aliases[i]
                 last = first + len(alias.keys)

@@ -23,7 +23,6 @@ from processors.matching.aliases import (
     Entity,
     ExactIndex,
     compile_entities,
-    key_line,
 )
 from processors.matching.decision import Decision, Match, RuleHit
 from processors.matching.fuzzy import FuzzyIndex
@@ -108,7 +107,7 @@ class Engine:
         if not ws:
             return Decision()
         keys = keys_of(ws)
-        candidates = list(self._exact.find(ws, key_line(keys)))
+        candidates = list(self._exact.find(ws, keys))
         covered = {i for c in candidates for i in range(c.start, c.end)}
         cased = cased_flat.split()
         probes = self._fuzzy.probes(ws, keys, covered, cased)
@@ -135,13 +134,13 @@ class Engine:
 
         Acronyms (HTS, IS) match capitals only. A variant (not the listed
         spelling) of a proper noun must have a capitalised word: "victory"
-        and "changed" are words, not spellings of Victoria or Changde; nor is
-        "no" the place No, an alias made of everyday words.
+        and "changed" are words, not spellings of Victoria or Changde; nor
+        is "no" the place No: a one-word proper noun needs its capital.
         """
         alias = self.aliases[c.alias]
         if alias.acronym:
             return "".join(cased[c.start : c.end]).isupper()
-        if (c.score < EXACT_SCORE or alias.common) and alias.proper:
+        if (c.score < EXACT_SCORE or alias.one_word) and alias.proper:
             return any(w[0].isupper() for w in cased[c.start : c.end])
         return True
 

@@ -12,7 +12,8 @@ of news pays for each new word once.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import compress
 
 from rapidfuzz.distance import Indel
 
@@ -28,6 +29,8 @@ MIN_DELETION_CHARS = 5
 ANCHOR_SCORE = 70.0
 #: Remembered text words per engine before the memory starts again.
 CACHE_WORDS = 200_000
+#: Remembered probe neighbourhoods per engine before that memory starts again.
+CACHE_PHRASES = 100_000
 #: How much of the score comes from the consonant skeleton (vowel drift is cheap).
 SKELETON_WEIGHT = 0.5
 #: Longest word that may split a name in two (Bou, Abou, Ez).
@@ -37,6 +40,8 @@ FUZZY_CAP = 94.0
 
 #: Aliases a text word hits, grouped by ((alias length in words, anchor position), alias ids).
 Groups = tuple[tuple[tuple[int, int], tuple[int, ...]], ...]
+#: What one probe found: (start, end) relative to its neighbourhood, alias id, score.
+Found = tuple[tuple[int, int, int, float], ...]
 
 
 def _blend(plain: float, bones: float) -> float:
@@ -116,6 +121,7 @@ class FuzzyIndex:
                 self._postings.setdefault(lookup, []).append((i, anchor))
         self._cache: dict[str, tuple[Groups, Groups]] = {}
         self._by_word = _ByWord(self)
+        self._around: dict[tuple[int, tuple[str, ...], tuple[bool, ...], tuple[bool, ...]], Found] = {}
 
     @staticmethod
     def _anchor(alias: Alias, frequency: Counter[str]) -> int | None:
@@ -168,7 +174,7 @@ class FuzzyIndex:
         """
         found = list(map(self._by_word.__getitem__, text_words))
         out = []
-        for pos, hit in [(i, f) for i, f in enumerate(found) if f]:
+        for pos, hit in compress(enumerate(found), found):
             if hit is None or pos in covered:
                 continue
             anywhere, capitalised = hit
@@ -191,25 +197,52 @@ class FuzzyIndex:
         A window never touches a ``covered`` word, and a window for a proper
         noun needs a word capitalised in the text (``cased``: the words with their case).
         """
-        text = _Text(text_words, keys, covered, cased)
-        best: dict[tuple[int, int], Candidate] = {}
-        aliases = self._aliases
+        text: _Text | None = None
+        memory = self._around
+        last = len(text_words)
         for pos, groups in probes:
-            for (size, anchor), alias_ids in groups:
-                for length in (size, size - 1, size + 1):
-                    if length < 1:
+            # What a probe finds depends only on the words around it (the widest window of its
+            # aliases), their capitals and which of them exact matches took: news phrases repeat.
+            reach = max(size for (size, _), _ in groups)
+            low, high = max(0, pos - reach), min(last, pos + reach + 1)
+            seen = (
+                pos - low,
+                tuple(text_words[low:high]),
+                tuple([w[0].isupper() for w in cased[low:high]]),
+                tuple([i in covered for i in range(low, high)]) if covered else (),
+            )
+            found = memory.get(seen)
+            if found is None:
+                if text is None:
+                    text = _Text(text_words, keys, covered, cased)
+                found = tuple(
+                    (c.start - low, c.end - low, c.alias, c.score)
+                    for c in self._around_probe(text, pos, groups)
+                )
+                if len(memory) >= CACHE_PHRASES:
+                    memory.clear()
+                memory[seen] = found
+            for start, end, alias_id, score in found:
+                yield Candidate(low + start, low + end, alias_id, score)
+
+    def _around_probe(self, text: _Text, pos: int, groups: Groups) -> Iterable[Candidate]:
+        best: dict[int, Candidate] = {}
+        aliases = self._aliases
+        for (size, anchor), alias_ids in groups:
+            for length in (size, size - 1, size + 1):
+                if length < 1:
+                    continue
+                # Windows that hold the word, with the anchor at about its place in the alias.
+                low = max(0, pos - anchor - 1, pos - length + 1)
+                for start in range(low, min(pos - anchor + 1, pos, text.size - length) + 1):
+                    window = text.window(start, start + length)
+                    if window is None or (length > size and not window.particle):
                         continue
-                    # Windows that hold the word, with the anchor at about its place in the alias.
-                    low = max(0, pos - anchor - 1, pos - length + 1)
-                    for start in range(low, min(pos - anchor + 1, pos, text.size - length) + 1):
-                        window = text.window(start, start + length)
-                        if window is None or (length > size and not window.particle):
-                            continue
-                        for alias_id in alias_ids:
-                            candidate = window.score(alias_id, aliases[alias_id])
-                            if candidate is not None and _better(candidate, best.get((alias_id, pos))):
-                                best[(alias_id, pos)] = candidate
-        yield from best.values()
+                    for alias_id in alias_ids:
+                        candidate = window.score(alias_id, aliases[alias_id])
+                        if candidate is not None and _better(candidate, best.get(alias_id)):
+                            best[alias_id] = candidate
+        return best.values()
 
 
 class _ByWord(dict[str, "tuple[Groups, Groups] | None"]):
@@ -282,7 +315,7 @@ class _Window:
             return None
         if self.joined == alias.joined:  # the same key, cut into words differently (Deir ez Zor)
             return Candidate(self.start, self.end, alias_id, KEY_SCORE)
-        if _derived(self.joined, alias.joined) or _other_ending(self.joined, alias.joined):
+        if _derived(self.joined, alias.joined):
             return None
         # The letters must be alike enough that even identical skeletons could reach the threshold.
         need = (alias.threshold / 100 - SKELETON_WEIGHT) / (1 - SKELETON_WEIGHT)
@@ -301,7 +334,7 @@ class _Window:
                 score = max(
                     score, _blend(plain, Indel.normalized_similarity(self._plain_bones, alias.plain_bones))
                 )
-        if score < alias.threshold:
+        if score < alias.threshold or _other_ending(self.joined, alias.joined):
             return None
         # Fuzzy scores stay below transliteration-equal ones, so ranking by score ranks by kind.
         return Candidate(self.start, self.end, alias_id, round(min(score, FUZZY_CAP), 1))

@@ -45,6 +45,7 @@ def _reversed(alternatives: str) -> str:
 _DROPPED_REVERSED = re.compile(
     rf"(?:'(?<=\w')(?:{_reversed(_ELIDED)})|-(?<=\w-)(?:{_reversed(_ARTICLES)}))(?!\w)", re.IGNORECASE
 )
+_ARTICLE_WORD = re.compile(rf"(?<!\S)(?:{'|'.join(_ARTICLE_WORDS)})(?!\S)")
 _ARTICLE_BEFORE = re.compile(
     rf"(?<![^\W_])(?:(?:{_ARTICLES})[{HYPHENS}]|(?:{'|'.join(_ARTICLE_WORDS)}) )\Z", re.IGNORECASE
 )
@@ -96,14 +97,17 @@ def normalised_text(text: str) -> tuple[str, str, list[int] | None]:
         folded = _DROPPED_REVERSED.sub(_blank, folded[::-1])[::-1]
         folded = folded.replace("'", " ").replace("-", " ")
     lower = folded.lower()
-    for word in _ARTICLE_WORDS:
-        padded = f" {lower} "
-        at = padded.find(f" {word} ")
-        while at != -1:  # the same blanks in both strings keep their words lined up
-            blank = " " * len(word)
-            lower = lower[:at] + blank + lower[at + len(word) :]
-            folded = folded[:at] + blank + folded[at + len(word) :]
-            at = f" {lower} ".find(f" {word} ", at + len(word))
+    if _ARTICLE_WORD.search(lower) is None:
+        return folded, lower, origin
+    # The same blanks in both strings keep their words lined up.
+    pieces: list[str] = []
+    done = 0
+    for match in _ARTICLE_WORD.finditer(lower):
+        pieces += (folded[done : match.start()], " " * (match.end() - match.start()))
+        done = match.end()
+    pieces.append(folded[done:])
+    folded = "".join(pieces)
+    lower = _ARTICLE_WORD.sub(_blank, lower)
     return folded, lower, origin
 
 

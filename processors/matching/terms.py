@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import product
+from itertools import compress, count, product
 
 from processors.matching.normalise import words
 from wirewatch.watchlist import Escalation
@@ -142,12 +142,11 @@ class TermIndex:
         starts = set(text_words).intersection(first)
         if not starts:
             return
-        for i, w in enumerate(text_words):
-            if w in starts:
-                for term in first[w]:
-                    end = _match(term.slots, 1, text_words, i + 1)
-                    if end is not None:
-                        yield TermMatch(i, end, term.escalation, term.text)
+        for i in compress(count(), map(starts.__contains__, text_words)):
+            for term in first[text_words[i]]:
+                end = _match(term.slots, 1, text_words, i + 1)
+                if end is not None:
+                    yield TermMatch(i, end, term.escalation, term.text)
 
 
 def _match(slots: tuple[Slot, ...], s: int, text_words: list[str], j: int) -> int | None:

@@ -189,3 +189,25 @@ def test_any_text_gives_valid_spans(text: str) -> None:
 
 
 _ENGINE: dict[str, Engine] = {}
+
+
+def test_remembered_phrases_never_change_a_decision(eval_watchlist_engines: tuple[Engine, Engine]) -> None:
+    """An engine that has seen other texts (warm memories) decides exactly as a fresh one."""
+    fresh, warm = eval_watchlist_engines
+    texts = [r["text"] for r in load_rows()]
+    warm.evaluate(" ".join(reversed(texts)))  # the same words in other neighbourhoods
+    for text in texts:
+        warm.evaluate(text.upper())
+    for text in texts:
+        assert warm.evaluate(text) == fresh.evaluate(text), text
+
+
+@pytest.fixture
+def eval_watchlist_engines() -> tuple[Engine, Engine]:
+    from matching_eval import eval_watchlist
+
+    from processors.matching import normalise
+
+    normalise._KEYS.clear()
+    watchlist = eval_watchlist()
+    return Engine.build(watchlist), Engine.build(watchlist)
