@@ -155,7 +155,7 @@ class ExactIndex:
             by_pattern.setdefault(key_line(alias.keys), []).append(i)
         self._automaton = ahocorasick.Automaton()
         for pattern, ids in by_pattern.items():
-            self._automaton.add_word(pattern, (len(pattern), tuple(ids)))
+            self._automaton.add_word(pattern, (len(pattern), len(aliases[ids[0]].keys), tuple(ids)))
         if by_pattern:
             self._automaton.make_automaton()
         self._empty = not by_pattern
@@ -166,15 +166,15 @@ class ExactIndex:
             return
         aliases = self._aliases
         starts: list[int] = []
-        for end, (length, ids) in self._automaton.iter(key_line(keys)):
+        for end, (length, size, ids) in self._automaton.iter(key_line(keys)):
             if not starts:  # where each word starts in the key line, to turn hits into word numbers
                 starts = list(accumulate(map(add, map(len, keys), repeat(1)), initial=1))
             first = bisect_left(starts, end - length + 2)
+            last = first + size  # every alias of one pattern has as many words as it has keys
+            found = tuple(text_words[first:last])
             for i in ids:
                 alias = aliases[i]
-                last = first + len(alias.keys)
-                same = tuple(text_words[first:last]) == alias.words
-                if same:
+                if found == alias.words:
                     yield Candidate(first, last, i, EXACT_SCORE)
-                elif not alias.strict and not all(w in COMMON_WORDS for w in text_words[first:last]):
+                elif not alias.strict and not COMMON_WORDS.issuperset(found):
                     yield Candidate(first, last, i, KEY_SCORE)

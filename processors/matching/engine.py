@@ -52,7 +52,7 @@ def _longest_first(spans: Iterable[tuple[Span, float]]) -> set[Span]:
     for (start, end), _score in sorted(spans, key=_rank):
         if (start, end) in kept:
             continue
-        if not taken.intersection(range(start, end)):
+        if taken.isdisjoint(range(start, end)):
             kept.add((start, end))
             taken.update(range(start, end))
     return kept

@@ -45,7 +45,6 @@ def _reversed(alternatives: str) -> str:
 _DROPPED_REVERSED = re.compile(
     rf"(?:'(?<=\w')(?:{_reversed(_ELIDED)})|-(?<=\w-)(?:{_reversed(_ARTICLES)}))(?!\w)", re.IGNORECASE
 )
-_ARTICLE_WORD = re.compile(rf"(?<!\S)(?:{'|'.join(_ARTICLE_WORDS)})(?!\S)")
 _ARTICLE_BEFORE = re.compile(
     rf"(?<![^\W_])(?:(?:{_ARTICLES})[{HYPHENS}]|(?:{'|'.join(_ARTICLE_WORDS)}) )\Z", re.IGNORECASE
 )
@@ -97,17 +96,14 @@ def normalised_text(text: str) -> tuple[str, str, list[int] | None]:
         folded = _DROPPED_REVERSED.sub(_blank, folded[::-1])[::-1]
         folded = folded.replace("'", " ").replace("-", " ")
     lower = folded.lower()
-    if _ARTICLE_WORD.search(lower) is None:
-        return folded, lower, origin
-    # The same blanks in both strings keep their words lined up.
-    pieces: list[str] = []
-    done = 0
-    for match in _ARTICLE_WORD.finditer(lower):
-        pieces += (folded[done : match.start()], " " * (match.end() - match.start()))
-        done = match.end()
-    pieces.append(folded[done:])
-    folded = "".join(pieces)
-    lower = _ARTICLE_WORD.sub(_blank, lower)
+    for word in _ARTICLE_WORDS:
+        padded = f" {lower} "
+        at = padded.find(f" {word} ")
+        while at != -1:  # the same blanks in both strings keep their words lined up
+            blank = " " * len(word)
+            lower = lower[:at] + blank + lower[at + len(word) :]
+            folded = folded[:at] + blank + folded[at + len(word) :]
+            at = f" {lower} ".find(f" {word} ", at + len(word))
     return folded, lower, origin
 
 
@@ -137,10 +133,25 @@ class WordSpans:
         return len(self._starts)
 
 
+class _ArticleTable(dict[str, int]):
+    """Five characters before a match → how many of them are its dropped article, on first sight."""
+
+    limit = 20_000
+
+    def __missing__(self, before: str) -> int:
+        if len(self) >= self.limit:
+            self.clear()
+        m = _ARTICLE_BEFORE.search(before)
+        value = self[before] = len(before) - m.start() if m else 0
+        return value
+
+
+_ARTICLE_LENGTHS = _ArticleTable()
+
+
 def with_article(text: str, start: int) -> int:
     """Where a match that starts at ``start`` really starts: before its dropped article (Al-Qaïda)."""
-    m = _ARTICLE_BEFORE.search(text, max(0, start - 5), start)
-    return m.start() if m else start
+    return start - _ARTICLE_LENGTHS[text[max(0, start - 5) : start]]
 
 
 def normalise(text: str) -> Normalised:
