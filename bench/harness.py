@@ -50,7 +50,8 @@ class Service:
         return sum(float(v) for v in pattern.findall(text))
 
     def rss_mb(self) -> float:
-        return rss_mb(self.proc.pid)
+        """Resident memory of the service: its process and its children (a supervised worker)."""
+        return sum(rss_mb(pid) for pid in [self.proc.pid, *children(self.proc.pid)])
 
     def stop(self) -> None:
         stop_process(self.proc)
@@ -64,6 +65,14 @@ def start_service(command: list[str], env: dict[str, str], log: Path, port_var: 
             [sys.executable, "-m", "wirewatch", *command], env=full, stdout=out, stderr=subprocess.STDOUT
         )
     return Service(command[0], proc, port)
+
+
+def children(pid: int) -> list[int]:
+    """Child process ids of ``pid`` (Linux /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(c) for c in task.read_text().split()]
+    return found
 
 
 def rss_mb(pid: int) -> float:

@@ -1,14 +1,16 @@
-"""Pipeline benchmark: items topic → processor → deliver, at fixed offered loads.
+"""Pipeline benchmark: items topic → processor → deliver, capacity and latency.
 
-For each offered load (items/s) it produces RSS-sized FR/EN items (fetch time
-= now) for a fixed time, waits until both consumer groups have drained, and
-reports the sustained rate and the fetch → delivered latency (p50/p99, from
-deliver's own histogram, read before and after). Beside it, in the same run
-and on the same broker: a bare kafka-python produce → aiokafka consume round
-trip at the same offered loads. Ingest is benchmarked on its own
-(``bench.ingest.polls``): its fetching and parsing are per feed, not per item.
+First a capacity phase: a backlog of items produced flat out, timed until
+both consumer groups (processor stages, deliver) have committed everything:
+the sustained items/s of the whole pipeline. Then, for each offered load
+(items/s), RSS-sized FR/EN items (fetch time = now) for a fixed time, and
+the fetch → delivered latency of every alert, stamped when its line appears
+in the file channel's output. Beside each load, in the same run and on the
+same broker: a bare kafka-python produce → aiokafka consume round trip.
+Ingest is benchmarked on its own (``bench.ingest.polls``): its fetching and
+parsing are per feed, not per item.
 
-Run: ``.venv/bin/python -m bench.pipeline.run [--rates 100,500,1000] [--seconds 10]``
+Run: ``.venv/bin/python -m bench.pipeline.run [--rates 100,500,1000] [--seconds 10] [--backlog 20000]``
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
+import threading
 import time
-import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 from kafka import KafkaProducer
 
 from alerts.service import group_id as deliver_group
-from bench.harness import Service, drained, percentile, private_broker, start_service, wait_for
+from bench.harness import drained, percentile, private_broker, start_service, wait_for
 from bench.matching.corpus import big_watchlist, spelling_count
 from bench.stream.processor import loadable, make_items, stage_topics
 from processors.stream.app import group_id as processor_group
@@ -42,39 +44,16 @@ channels:
 """
 
 
-def histogram(service: Service, name: str) -> dict[float, float]:
-    """Cumulative bucket counts of histogram ``name`` summed over its label sets."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{service.metrics_port}/metrics", timeout=5) as r:
-        text = r.read().decode()
-    buckets: dict[float, float] = {}
-    for le, value in re.findall(rf'^{name}_bucket\{{.*?le="([^"]+)".*?\}} (\S+)$', text, re.M):
-        bound = float("inf") if le == "+Inf" else float(le)
-        buckets[bound] = buckets.get(bound, 0.0) + float(value)
-    return buckets
-
-
-def quantile(before: dict[float, float], after: dict[float, float], q: float) -> float:
-    """Upper bound of the bucket holding the q-quantile of the observations between two reads."""
-    delta = sorted((b, after.get(b, 0.0) - before.get(b, 0.0)) for b in after)
-    total = delta[-1][1] if delta else 0.0
-    if total <= 0:
-        return float("nan")
-    for bound, count in delta:
-        if count >= q * total:
-            return bound
-    return float("inf")
-
-
-def offer(bootstrap: str, topic: str, items: list[NewsItem], rate: int) -> float:
-    """Produce ``items`` at ``rate`` items/s, stamping each fetch time now; returns seconds taken."""
+def offer(bootstrap: str, topic: str, items: list[NewsItem], rate: int, tag: str) -> float:
+    """Produce ``items`` at ``rate`` items/s (0: flat out), fetched now, ids tagged; returns seconds."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
     start = time.perf_counter()
     for n, item in enumerate(items):
-        pause = start + n / rate - time.perf_counter()
+        pause = start + n / rate - time.perf_counter() if rate else 0
         if pause > 0:
             time.sleep(pause)
         now = datetime.now(UTC)
-        stamped = item.model_copy(update={"id": f"{item.id}-{rate}", "fetched_at": now, "published_at": now})
+        stamped = item.model_copy(update={"id": f"{item.id}-{tag}", "fetched_at": now, "published_at": now})
         producer.send(topic, key=stamped.id.encode(), value=stamped.to_bytes())
     producer.flush(60)
     producer.close()
@@ -114,16 +93,66 @@ def _bare_produce(bootstrap: str, topic: str, rate: int, count: int, payload: st
     producer.close()
 
 
+class AlertClock:
+    """Tails the file channel's output and stamps each alert line with the time it appeared.
+
+    Latency of an alert = when its line appeared − the newest fetch time of
+    its items (the report that made it), like deliver's own histogram but
+    exact rather than a bucket bound.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.latencies: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self.path.exists() and not self._stop.wait(0.01):
+            pass
+        with open(self.path, encoding="utf-8") as f:
+            partial = ""
+            while not self._stop.is_set():
+                chunk = f.read()
+                if not chunk:
+                    time.sleep(0.01)
+                    continue
+                now = time.time()
+                lines = (partial + chunk).split("\n")
+                partial = lines.pop()
+                for line in filter(None, lines):
+                    alert = json.loads(line)
+                    fetched = [
+                        datetime.fromisoformat(i["fetched_at"]) for i in alert["items"] if i.get("fetched_at")
+                    ]
+                    if alert.get("kind") == "surge":
+                        fetched = [datetime.fromisoformat(alert["last_seen"])]
+                    if fetched:
+                        self.latencies.append(now - max(fetched).timestamp())
+
+    def take(self) -> list[float]:
+        """The latencies seen since the last call."""
+        taken, self.latencies = self.latencies, []
+        return taken
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rates", default="100,500,1000")
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--backlog", type=int, default=20_000, help="items of the capacity phase")
+    parser.add_argument("--workers", type=int, default=1, help="processor workers (one consumer group)")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
 
     watchlist = loadable(big_watchlist())
     places = [r.name for r in watchlist.regions[-2000:]]
-    pool = make_items(max(rates) * args.seconds, places, 60)
+    pool = make_items(max(max(rates) * args.seconds, args.backlog), places, 60)
     rows = []
     with private_broker() as (bootstrap, tmp):
         settings = Settings(
@@ -142,57 +171,72 @@ def main() -> None:
             "WIREWATCH_WATCHLIST": str(wl_file),
             "WIREWATCH_CHANNELS": str(channels),
         }
-        process = start_service(["process"], env, tmp / "process.log", "WIREWATCH_PROCESS_METRICS_PORT")
+        workers = [
+            start_service(
+                ["process"],
+                {**env, "WIREWATCH_DATA_DIR": str(tmp / f"worker{n}")},
+                tmp / f"process{n}.log",
+                "WIREWATCH_PROCESS_METRICS_PORT",
+            )
+            for n in range(args.workers)
+        ]
         deliver = start_service(["deliver"], env, tmp / "deliver.log", "WIREWATCH_DELIVER_METRICS_PORT")
+        clock = AlertClock(tmp / "var" / "alerts.jsonl")
         try:
             groups = [
                 (processor_group(settings), stage_topics(topics)),
                 (deliver_group(settings), [topics.alerts]),
             ]
-            ready = lambda: process.metric("wirewatch_watchlist_info") > 0  # noqa: E731
-            assert wait_for(ready, 180), (tmp / "process.log").read_text()[-2000:]
+            done = lambda: all(drained(bootstrap, settings, g, t) for g, t in groups)  # noqa: E731
+            ready = lambda: all(w.metric("wirewatch_watchlist_info") > 0 for w in workers)  # noqa: E731
+            assert wait_for(ready, 180), (tmp / "process0.log").read_text()[-2000:]
+            # Capacity: a backlog produced as fast as the producer goes, drained through deliver.
+            start = time.perf_counter()
+            offer(bootstrap, topics.items, pool[: args.backlog], 0, "backlog")
+            assert wait_for(done, 1800, every_s=0.25), "the pipeline did not drain"
+            capacity = args.backlog / (time.perf_counter() - start)
+            clock.take()
             for rate in rates:
                 count = rate * args.seconds
                 bare_rate, bare = asyncio.run(bare_round_trip(bootstrap, f"pipe.bare.{rate}", rate, count))
-                before = histogram(deliver, "wirewatch_alert_fetch_to_delivered_seconds")
                 start = time.perf_counter()
-                offer(bootstrap, topics.items, pool[:count], rate)
-                done = lambda: all(drained(bootstrap, settings, g, t) for g, t in groups)  # noqa: E731
-                assert wait_for(done, 1800, every_s=0.5), "the pipeline did not drain"
-                sustained = count / (time.perf_counter() - start)
-                after = histogram(deliver, "wirewatch_alert_fetch_to_delivered_seconds")
-                rows.append(
-                    (
-                        rate,
-                        bare_rate,
-                        percentile(bare, 50),
-                        percentile(bare, 99),
-                        sustained,
-                        quantile(before, after, 0.5),
-                        quantile(before, after, 0.99),
-                        after.get(float("inf"), 0) - before.get(float("inf"), 0),
-                    )
-                )
-            rss = (process.rss_mb(), deliver.rss_mb())
+                offer(bootstrap, topics.items, pool[:count], rate, str(rate))
+                assert wait_for(done, 1800, every_s=0.25), "the pipeline did not drain"
+                drained_s = time.perf_counter() - start
+                time.sleep(0.5)  # the last alert lines
+                lat = clock.take()
+                rows.append((rate, bare_rate, bare, count / drained_s, lat))
+            rss = ([w.rss_mb() for w in workers], deliver.rss_mb())
         finally:
-            process.stop()
+            clock.stop()
+            for w in workers:
+                w.stop()
             deliver.stop()
 
     print(
         f"## Pipeline benchmark (items topic → processor → deliver; {spelling_count(watchlist)} spellings, "
-        f"60-word items, {args.seconds} s per load)\n"
+        f"60-word items, {args.seconds} s per load, {args.workers} processor worker(s))\n"
     )
     print(
-        "| offered items/s | bare round trip items/s | bare p50 / p99 | pipeline sustained items/s | ratio "
-        "| fetch → delivered p50 / p99 (bucket bound) | alerts delivered |"
+        f"Capacity: a backlog of {args.backlog:,} items drained through deliver "
+        f"at **{capacity:,.0f} items/s**.\n"
     )
-    print("|---|---|---|---|---|---|---|")
-    for rate, bare_rate, b50, b99, sustained, p50, p99, alerts in rows:
+    print(
+        "| offered items/s | bare round trip items/s | bare p50 / p99 | pipeline items/s (offer → drained) "
+        "| fetch → delivered p50 / p99 | alerts delivered |"
+    )
+    print("|---|---|---|---|---|---|")
+    ms = lambda values, q: f"{percentile(values, q) * 1000:.0f}"  # noqa: E731
+    for rate, bare_rate, bare, through, lat in rows:
         print(
-            f"| {rate} | {bare_rate:,.0f} | {b50 * 1000:.0f} / {b99 * 1000:.0f} ms | {sustained:,.0f} "
-            f"| {sustained / bare_rate:.2f} | ≤ {p50:g} s / ≤ {p99:g} s | {alerts:.0f} |"
+            f"| {rate} | {bare_rate:,.0f} | {ms(bare, 50)} / {ms(bare, 99)} ms | {through:,.0f} "
+            f"| {ms(lat, 50)} / {ms(lat, 99)} ms | {len(lat)} |"
         )
-    print(f"\nResident memory after the run: processor {rss[0]:.0f} MB, deliver {rss[1]:.0f} MB.")
+    processors = " + ".join(f"{mb:.0f}" for mb in rss[0])
+    print(
+        f"\nResident memory after the run (process trees): processor(s) {processors} MB, "
+        f"deliver {rss[1]:.0f} MB."
+    )
 
 
 if __name__ == "__main__":
