@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 help:
 	@echo "make demo   run the whole pipeline on the bundled sample feeds (Ctrl-C stops it)"
 	@echo "make test   lint + the whole test suite (starts its own Kafka broker)"
-	@echo "make bench  run the benchmarks and rewrite BENCHMARKS.md"
+	@echo "make bench  run every benchmark (BENCH=\"pipeline matching\" for some); figures go to BENCHMARKS.md"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,7 @@ faults: setup
 	$(BIN)/pytest -m faults tests/e2e
 
 bench: setup
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH)
 
 demo: setup
 	$(BIN)/wirewatch up --demo
