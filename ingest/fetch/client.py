@@ -146,21 +146,20 @@ class Fetcher:
         """GET ``url`` conditionally; raises ``FetchError`` unless the answer is 200 or 304."""
         validators = validators or Validators()
         cap = max_bytes or self.limits.max_bytes
-        async with self._all:
-            try:
-                return await self._follow(url, validators, cap)
-            except TimeoutError:
-                raise FetchError(
-                    f"no complete answer within {self.limits.total_timeout:g} s", kind="timeout"
-                ) from None
-            except httpx.TimeoutException as exc:
-                raise FetchError(f"timed out: {type(exc).__name__}", kind="timeout") from None
-            except httpx.ConnectError as exc:
-                raise FetchError(f"cannot connect: {exc}", kind="connect") from None
-            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-                raise FetchError(f"bad URL: {exc}", kind="bad_url") from None
-            except httpx.TransportError as exc:
-                raise FetchError(f"transport error: {type(exc).__name__}: {exc}", kind="transport") from None
+        try:
+            return await self._follow(url, validators, cap)
+        except TimeoutError:
+            raise FetchError(
+                f"no complete answer within {self.limits.total_timeout:g} s", kind="timeout"
+            ) from None
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"timed out: {type(exc).__name__}", kind="timeout") from None
+        except httpx.ConnectError as exc:
+            raise FetchError(f"cannot connect: {exc}", kind="connect") from None
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise FetchError(f"bad URL: {exc}", kind="bad_url") from None
+        except httpx.TransportError as exc:
+            raise FetchError(f"transport error: {type(exc).__name__}: {exc}", kind="transport") from None
 
     async def _follow(self, url: str, validators: Validators, cap: int) -> FetchResult:
         loop = asyncio.get_running_loop()
@@ -170,7 +169,9 @@ class Fetcher:
             host = _check_scheme(url)
             if self.limits.block_private:
                 await self._guard_private(host)
-            async with self._host_slot(host):
+            # The host's slot first, then one of the process's: a feed waiting behind its
+            # own slow host must not hold a global slot other hosts' feeds could use.
+            async with self._host_slot(host), self._all:
                 # The total timeout starts once a slot is free: waiting behind other feeds
                 # of the same host is not this feed's fault.
                 deadline = deadline or loop.time() + self.limits.total_timeout

@@ -267,3 +267,28 @@ async def test_waiting_for_a_host_slot_does_not_count_against_the_timeout() -> N
     async with fetcher(handler, per_host=1, total_timeout=1.0, connect_timeout=1.0) as f:
         results = await asyncio.gather(*(f.fetch(f"http://one.example/{n}") for n in range(15)))
     assert [r.status for r in results] == [200] * 15  # 1.5 s of queueing, 0.1 s each of fetching
+
+
+async def test_feeds_queued_behind_a_slow_host_leave_the_global_slots_to_other_hosts() -> None:
+    slow_done = asyncio.Event()
+    finished: list[str] = []
+
+    async def body(host: str):
+        if host == "slow.example":
+            await slow_done.wait()
+        yield b"<rss/>"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body(request.url.host))
+
+    async def fetch_one(f: Fetcher, url: str) -> None:
+        await f.fetch(url)
+        finished.append(url)
+
+    async with fetcher(handler, per_host=1, concurrency=2) as f:
+        slow = [asyncio.create_task(fetch_one(f, f"http://slow.example/{n}")) for n in range(3)]
+        await asyncio.sleep(0.05)  # one slow feed in flight, two waiting for their host's slot
+        await asyncio.wait_for(fetch_one(f, "http://fast.example/feed"), 2)
+        assert finished == ["http://fast.example/feed"]
+        slow_done.set()
+        await asyncio.gather(*slow)
