@@ -4,6 +4,53 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
+from collections.abc import Callable
+
+#: Loggers of the client libraries, whose failures repeat in floods during an outage.
+LIBRARIES = ("kafka", "aiokafka", "faust", "mode", "httpx", "httpcore")
+
+
+class RepeatFilter(logging.Filter):
+    """Lets ``burst`` records of one kind through per ``window_s``, then counts the rest.
+
+    A kind is (logger, level, message template): aiokafka logs the same
+    connection error thousands of times while a broker is down. The first
+    record of the next window says how many were held back, so nothing is
+    silently lost. Records of loggers outside ``prefixes`` always pass.
+    """
+
+    def __init__(
+        self,
+        prefixes: tuple[str, ...] = LIBRARIES,
+        burst: int = 5,
+        window_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        super().__init__()
+        self.prefixes, self.burst, self.window_s, self.clock = prefixes, burst, window_s, clock
+        self._kinds: dict[tuple[str, int, str], tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.prefixes):
+            return True
+        kind = (record.name, record.levelno, str(record.msg))
+        now = self.clock()
+        with self._lock:
+            started, count = self._kinds.get(kind, (now, 0))
+            if now - started >= self.window_s:
+                held = count - self.burst
+                if held > 0:
+                    record.msg = (
+                        f"{record.msg} [{held} more like this held back in the last {self.window_s:g} s]"
+                    )
+                started, count = now, 0
+            if len(self._kinds) >= 10_000:
+                self._kinds.clear()
+            self._kinds[kind] = (started, count + 1)
+        return count < self.burst
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:
@@ -15,6 +62,7 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     handler.setFormatter(
         logging.Formatter(f"%(asctime)s %(levelname)-7s {service} %(name)s: %(message)s", "%H:%M:%S")
     )
+    handler.addFilter(RepeatFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
