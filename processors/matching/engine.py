@@ -107,7 +107,7 @@ class Engine:
         if not ws:
             return Decision()
         keys = keys_of(ws)
-        candidates = list(self._exact.find(ws, keys))
+        candidates = self._exact.find(ws, keys)
         covered = {i for c in candidates for i in range(c.start, c.end)}
         cased = cased_flat.split()
         probes = self._fuzzy.probes(ws, keys, covered, cased)

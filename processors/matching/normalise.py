@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
-from operator import add
 
 from processors.matching.folding import HYPHENS, fold
 
@@ -111,10 +109,17 @@ class WordSpans:
     """Where each word of a ``normalised_text`` is in the original text, worked out on demand."""
 
     def __init__(self, flat: str, origin: list[int] | None, length: int):
-        pieces = flat.split(" ")  # flat separates words with plain spaces only
-        # Word starts at C speed: running sum of piece lengths, keeping non-empty pieces.
-        self._starts = list(compress(accumulate(map(add, map(len, pieces), repeat(1)), initial=0), pieces))
-        self._lengths = list(map(len, filter(None, pieces)))
+        starts: list[int] = []
+        lengths: list[int] = []
+        at = 0
+        for piece in flat.split(" "):  # flat separates words with plain spaces only
+            size = len(piece)
+            if size:
+                starts.append(at)
+                lengths.append(size)
+            at += size + 1
+        self._starts = starts
+        self._lengths = lengths
         self._origin = origin
         self._length = length
 
@@ -133,13 +138,21 @@ class WordSpans:
         return len(self._starts)
 
 
+#: Remembered five-character prefixes before a match (``with_article``) before that memory starts again.
+ARTICLE_MEMORY = 20_000
+#: Remembered word keys and skeletons before those memories start again.
+WORD_MEMORY = 200_000
+
+# The memories below are dicts whose ``__missing__`` fills them, so a hit costs one C-level lookup.
+# Their bounds are module constants, not class attributes: mypyc compiles these dict subclasses as
+# native classes, which do not see class-level attributes through ``self``.
+
+
 class _ArticleTable(dict[str, int]):
     """Five characters before a match → how many of them are its dropped article, on first sight."""
 
-    limit = 20_000
-
     def __missing__(self, before: str) -> int:
-        if len(self) >= self.limit:
+        if len(self) >= ARTICLE_MEMORY:
             self.clear()
         m = _ARTICLE_BEFORE.search(before)
         value = self[before] = len(before) - m.start() if m else 0
@@ -169,12 +182,10 @@ def words(text: str) -> list[str]:
 
 
 class _KeyTable(dict[str, str]):
-    """Word → key, filled on first sight; emptied when it grows past ``limit``."""
-
-    limit = 200_000
+    """Word → key, filled on first sight; emptied when it grows past ``WORD_MEMORY``."""
 
     def __missing__(self, word: str) -> str:
-        if len(self) >= self.limit:
+        if len(self) >= WORD_MEMORY:
             self.clear()
         value = self[word] = key(word)
         return value
@@ -190,7 +201,7 @@ def keys_of(ws: list[str]) -> list[str]:
 
 class _SkeletonTable(_KeyTable):
     def __missing__(self, word: str) -> str:
-        if len(self) >= self.limit:
+        if len(self) >= WORD_MEMORY:
             self.clear()
         value = self[word] = skeleton(word)
         return value

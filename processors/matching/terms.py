@@ -70,14 +70,22 @@ class Term:
     slots: tuple[Slot, ...]
 
 
-@dataclass(frozen=True)
 class TermMatch:
-    """Words ``start:end`` of a text say the escalation through ``term``."""
+    """Words ``start:end`` of a text say the escalation through ``term``.
 
-    start: int
-    end: int
-    escalation: int
-    term: str
+    A plain class for the same reason as ``aliases.Candidate``. Never mutated.
+    """
+
+    __slots__ = ("end", "escalation", "start", "term")
+
+    def __init__(self, start: int, end: int, escalation: int, term: str):
+        self.start = start
+        self.end = end
+        self.escalation = escalation
+        self.term = term
+
+    def __repr__(self) -> str:
+        return f"TermMatch({self.start}, {self.end}, escalation={self.escalation}, term={self.term!r})"
 
 
 def _parts(term: str) -> list[str | None]:
@@ -139,7 +147,7 @@ class TermIndex:
     def find(self, text_words: list[str]) -> Iterator[TermMatch]:
         """Every place a term matches (its shortest reading at each start)."""
         first = self._first
-        starts = set(text_words).intersection(first)
+        starts = first.keys() & text_words  # looks up the text's words, not every form in ``first``
         if not starts:
             return
         for i in compress(count(), map(starts.__contains__, text_words)):
