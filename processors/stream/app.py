@@ -21,6 +21,7 @@ import asyncio
 import logging
 import os
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import faust
+import faust.streams as faust_streams
 from faust.types import EventT
 
 from processors.stream import dedup
@@ -93,6 +95,19 @@ def surge_policy(settings: Settings) -> SurgePolicy:
 ITEMS_PER_BATCH = 200
 #: Longest a partial batch waits for more items (bounds the latency it adds).
 BATCH_WAIT_S = 0.05
+
+
+def current_event(event: EventT) -> None:
+    """Make ``event`` the current one of this task, as faust's own iteration does.
+
+    Table writes go to the changelog partition of the task's current event
+    (``faust.streams.current_event``). Inside a ``take_events`` batch the task
+    has none, so each item's event is set before it is handled. Only the
+    task-local variable: the stream's ``current_event`` attribute belongs to
+    faust's background drainer, which reads it to fill the next batch —
+    setting it here once swapped a new event for an old one, and lost it.
+    """
+    faust_streams._current_event.set(weakref.ref(event))
 
 
 @dataclass
@@ -276,8 +291,7 @@ def build_app(
         out = Outboxes(candidates=Outbox(parts), mentions=Outbox(parts))
         async for events in stream.take_events(ITEMS_PER_BATCH, within=BATCH_WAIT_S):
             for event in events:
-                # Table writes go to the changelog partition of the current event.
-                stream._set_current_event(event)
+                current_event(event)
                 await guarded(event, "items", lambda e: match_item(e, out))
                 purge(event.message.partition)
             await hand_off(out)
