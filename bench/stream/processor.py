@@ -224,7 +224,10 @@ def main() -> None:
         f"| {percentile(latencies, 50) * 1000:.0f} ms / {percentile(latencies, 99) * 1000:.0f} ms "
         f"({len(latencies)} alerts) |"
     )
-    print(f"| worker RSS after backlog / after latency phase | {rss_after_backlog:.0f} MB / {rss:.0f} MB |")
+    print(
+        "| `wirewatch process` RSS (supervisor + worker) after backlog / after latency phase "
+        f"| {rss_after_backlog:.0f} MB / {rss:.0f} MB |"
+    )
 
 
 if __name__ == "__main__":
