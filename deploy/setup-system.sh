@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Wirewatch's tests and local broker need, when missing:
 # Java (runs the Kafka broker), Maven (fetches its jars), Prometheus + promtool
-# (checked configs, real scrapes in the observability tests), swaks (SMTP checks).
+# (checked configs, real scrapes in the observability tests), Alertmanager's amtool
+# (checks the compose Alertmanager config).
 # Idempotent and quiet when everything is there. Needs root (or sudo) only to install.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "setup: installing Debian packages: ${need[*]}"
@@ -26,5 +28,5 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian's prometheus package may start a system service; tests run their own.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  $SUDO systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now prometheus prometheus-node-exporter prometheus-alertmanager >/dev/null 2>&1 || true
 fi

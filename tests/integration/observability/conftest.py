@@ -41,7 +41,9 @@ def tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         pytest.fail(
-            f"{name} not found: run deploy/setup-system.sh (Debian package `prometheus`)", pytrace=False
+            f"{name} not found: run deploy/setup-system.sh "
+            "(Debian packages `prometheus`, `prometheus-alertmanager`)",
+            pytrace=False,
         )
     return path
 

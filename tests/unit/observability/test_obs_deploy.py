@@ -56,6 +56,16 @@ def test_compose_mounts_the_compose_config_and_the_rules() -> None:
     assert "./deploy/prometheus/rules.yml:/etc/prometheus/rules.yml:ro" in volumes
 
 
+def test_compose_prometheus_pages_through_the_compose_alertmanager() -> None:
+    alerting = read_yaml(PROMETHEUS / "compose.yml").data["alerting"]["alertmanagers"]
+    assert alerting == [{"static_configs": [{"targets": ["alertmanager:9093"]}]}]
+    manager = COMPOSE["services"]["alertmanager"]
+    assert (
+        "./deploy/alertmanager/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro" in manager["volumes"]
+    )
+    assert "alertmanager" in COMPOSE["services"]["prometheus"]["depends_on"]
+
+
 # The paging conditions, and the rule that covers each.
 PAGES = {
     "WirewatchFeedStale": "a feed stale beyond N intervals",
