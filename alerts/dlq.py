@@ -15,12 +15,12 @@ from typing import Any
 
 from pydantic import Field
 
-from wirewatch.records import Alert, _Record, utcnow
+from wirewatch.records import Alert, Record, utcnow
 
 RAW_MAX = 64 * 1024
 
 
-class DeadLetter(_Record):
+class DeadLetter(Record):
     """Why ``alert`` never reached ``channel``."""
 
     alert: Alert | None = None

@@ -34,7 +34,9 @@ class RecordError(ValueError):
     """A Kafka message value is not a valid record."""
 
 
-class _Record(BaseModel):
+class Record(BaseModel):
+    """Base of every JSON record on a Wirewatch topic: frozen, UTC times, ``to_bytes``/``from_bytes``."""
+
     # Unknown fields are ignored so an older consumer reads a newer producer's records.
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -62,7 +64,7 @@ class _Record(BaseModel):
             raise RecordError(f"{cls.__name__}: {where}: {first['msg']}") from None
 
 
-class NewsItem(_Record):
+class NewsItem(Record):
     """One wire item, as ingest publishes it on ``wirewatch.items.v1`` (key = ``id``)."""
 
     id: str = Field(min_length=1)
@@ -81,7 +83,7 @@ class NewsItem(_Record):
         return f"{self.title}\n{self.summary}" if self.summary else self.title
 
 
-class Evidence(_Record):
+class Evidence(Record):
     """What text matched which watchlist alias, and how well (0–100)."""
 
     entity: str
@@ -92,7 +94,7 @@ class Evidence(_Record):
     item_id: str | None = None
 
 
-class AlertItem(_Record):
+class AlertItem(Record):
     """An item cited by an alert (the headline links of a story)."""
 
     id: str
@@ -104,7 +106,7 @@ class AlertItem(_Record):
     fetched_at: datetime | None = None
 
 
-class Alert(_Record):
+class Alert(Record):
     """One story told to analysts, on ``wirewatch.alerts.v1`` (key = story key).
 
     ``alert_id`` is stable for a (story, revision) so a re-sent alert is
