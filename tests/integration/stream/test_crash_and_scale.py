@@ -7,6 +7,7 @@ import time
 
 from kafka import KafkaProducer
 
+from processors.stream.app import group_id
 from tests.integration.stream.conftest import Stream, news
 from wirewatch.records import Alert
 
@@ -83,3 +84,10 @@ def test_items_arriving_while_a_batch_is_handled_are_all_matched(stream: Stream)
     topic = stream.topics.prefix + ".processor.candidates.v1"
     records = stream.read(topic, lambda rs: candidates(rs) >= wanted, required=False)
     assert sorted(wanted - candidates(records)) == []
+    # Each item's dedup entry sits on the changelog partition of the item's own partition,
+    # so the worker that owns the item after a rebalance restores its entry.
+    on_items = stream.read(stream.topics.items, lambda rs: len(rs) >= len(items))
+    item_partition = {r.key.decode(): r.partition for r in on_items}
+    changelog = f"{group_id(stream.settings)}-seen-changelog"
+    entries = stream.read(changelog, lambda rs: len({r.key for r in rs}) >= len(items))
+    assert {json.loads(r.key): r.partition for r in entries} == item_partition
