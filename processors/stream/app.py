@@ -254,21 +254,25 @@ def build_app(
         msg = event.message
         view = WriteBack(books)
         store = StoryStore(view, story_window)
-        for index, candidate in enumerate(decode_candidates(msg.value)):
-            alert = store.apply(candidate, position(msg.offset, index))
-            if alert is not None:
-                await emit(alert, candidate.item.fetched_at)
-        view.flush()
+        try:
+            for index, candidate in enumerate(decode_candidates(msg.value)):
+                alert = store.apply(candidate, position(msg.offset, index))
+                if alert is not None:
+                    await emit(alert, candidate.item.fetched_at)
+        finally:  # a record that fails midway keeps the state its sent alerts stand for
+            view.flush()
 
     async def count(event: EventT) -> None:
         msg = event.message
         view = WriteBack(surges)
-        for index, mention in enumerate(decode_mentions(msg.value)):
-            state, alert = observe(view.get(mention.entity), mention, position(msg.offset, index), policy)
-            view[mention.entity] = state
-            if alert is not None:
-                await emit(alert, mention.at)
-        view.flush()
+        try:
+            for index, mention in enumerate(decode_mentions(msg.value)):
+                state, alert = observe(view.get(mention.entity), mention, position(msg.offset, index), policy)
+                view[mention.entity] = state
+                if alert is not None:
+                    await emit(alert, mention.at)
+        finally:
+            view.flush()
 
     async def hand_off(out: Outboxes) -> None:
         # One record per destination partition; the producer is flushed before the
