@@ -114,7 +114,9 @@ class WriteBack(MutableMapping[str, Any]):
         self._pending: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
-        value = self._pending.get(key, None) if key in self._pending else self.table[key]
+        if key not in self._pending:
+            return self.table[key]
+        value = self._pending[key]
         if value is _DELETED:
             raise KeyError(key)
         return value
