@@ -13,7 +13,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ import pytest
 from wirewatch.broker import free_port
 from wirewatch.configfile import read_yaml
 from wirewatch.observability.catalogue import PORT_SETTINGS
+from wirewatch.processes import stop_process
 from wirewatch.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
@@ -46,17 +46,6 @@ def tool(name: str) -> str:
             pytrace=False,
         )
     return path
-
-
-def stop(proc: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    """SIGTERM, then SIGKILL if ``proc`` has not exited after ``timeout_s``."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @dataclass(frozen=True)
@@ -102,7 +91,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
         yield Pipeline(ports, log, time.time())
         assert proc.poll() is None, f"`wirewatch up --demo` died:\n{log.read_text()[-3000:]}"
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 class Prometheus:
@@ -186,4 +175,4 @@ def prometheus(pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> 
         yield server
     finally:
         server.http.close()
-        stop(proc)
+        stop_process(proc)
