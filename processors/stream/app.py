@@ -45,6 +45,7 @@ from processors.stream.batches import (
 from processors.stream.candidates import Candidate, Mention, candidate_for
 from processors.stream.live_watchlist import EngineHolder, WatchlistFollower
 from processors.stream.metrics import ProcessorMetrics
+from processors.stream.offsets import HandledOnlyConsumer
 from processors.stream.stories import StoryStore
 from processors.stream.surge import SurgePolicy, observe
 from wirewatch.records import Alert, NewsItem, RecordError, utcnow
@@ -150,6 +151,7 @@ def build_app(
         broker_heartbeat_interval=max(1.0, settings.processor_session_timeout_s / 5),
         datadir=str(datadir),
     )
+    app.transport.Consumer = HandledOnlyConsumer  # before the worker creates its consumer
     raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "value_serializer": "raw"}
     items_topic = app.topic(topics.items, partitions=parts, **raw)
     candidates_name, mentions_name = internal_topics(topics)
@@ -183,11 +185,20 @@ def build_app(
         ]
         await dlq_topic.send(key=msg.key, value=msg.value, headers=headers)
 
-    async def emit(alert: Alert, fetched_at: Any) -> None:
-        await alerts_topic.send(key=alert.story_key.encode("utf-8"), value=alert.to_bytes())
+    async def emit(alert: Alert, fetched_at: Any) -> Awaitable[Any]:
+        """Send ``alert``; returns its delivery, to await before the state that says it was sent."""
+        delivery = await alerts_topic.send(key=alert.story_key.encode("utf-8"), value=alert.to_bytes())
         metrics.alerts.labels(alert.kind, alert.rule, alert.severity).inc()
         if fetched_at is not None:
             metrics.latency.observe(max(0.0, (utcnow() - fetched_at).total_seconds()))
+        return delivery
+
+    async def write_after(deliveries: list[Awaitable[Any]], view: WriteBack) -> None:
+        # A SIGKILL can cut the changelog anywhere, and the alerts topic may live on another
+        # broker: only once the broker holds a record's alerts does its state say they were
+        # sent. (A failed delivery raises here: no state, and the record is dead-lettered.)
+        await asyncio.gather(*deliveries)
+        view.flush()
 
     def purge(partition: int) -> None:
         # Deletes must happen while an event of this partition is current, so
@@ -254,25 +265,27 @@ def build_app(
         msg = event.message
         view = WriteBack(books)
         store = StoryStore(view, story_window)
+        sent: list[Awaitable[Any]] = []
         try:
             for index, candidate in enumerate(decode_candidates(msg.value)):
                 alert = store.apply(candidate, position(msg.offset, index))
                 if alert is not None:
-                    await emit(alert, candidate.item.fetched_at)
+                    sent.append(await emit(alert, candidate.item.fetched_at))
         finally:  # a record that fails midway keeps the state its sent alerts stand for
-            view.flush()
+            await write_after(sent, view)
 
     async def count(event: EventT) -> None:
         msg = event.message
         view = WriteBack(surges)
+        sent: list[Awaitable[Any]] = []
         try:
             for index, mention in enumerate(decode_mentions(msg.value)):
                 state, alert = observe(view.get(mention.entity), mention, position(msg.offset, index), policy)
                 view[mention.entity] = state
                 if alert is not None:
-                    await emit(alert, mention.at)
+                    sent.append(await emit(alert, mention.at))
         finally:
-            view.flush()
+            await write_after(sent, view)
 
     async def hand_off(out: Outboxes) -> None:
         # One record per destination partition; the producer is flushed before the

@@ -107,6 +107,11 @@ class WriteBack(MutableMapping[str, Any]):
     Reads see the pending writes. ``flush`` writes each touched key once (the
     last value wins; a deleted key is deleted), so a faust table sends one
     changelog record per key per hand-off record, not one per change.
+
+    Keys are flushed in the order of their *last* change: a SIGKILL can cut
+    the changelog anywhere, and a key written last in the stage (the offset
+    that marks a record applied) must never land before what it vouches for
+    (the alert kept to answer a replay).
     """
 
     def __init__(self, table: MutableMapping[str, Any]):
@@ -128,11 +133,13 @@ class WriteBack(MutableMapping[str, Any]):
         return self.table.get(key, default)
 
     def __setitem__(self, key: str, value: Any) -> None:
+        self._pending.pop(key, None)  # to the end: flushed in last-change order
         self._pending[key] = value
 
     def __delitem__(self, key: str) -> None:
         if key not in self:
             raise KeyError(key)
+        self._pending.pop(key, None)
         self._pending[key] = _DELETED
 
     def __contains__(self, key: object) -> bool:

@@ -107,3 +107,37 @@ def test_a_record_replayed_after_a_crash_in_its_middle_emits_the_same_alerts() -
     again = [StoryStore(view, WINDOW).apply(c, position(3, i)) for i, c in enumerate(reports)]
     assert again[:3] == emitted  # the same alert ids: deliver drops the copies
     assert all(a is not None and a.revision == i for i, a in enumerate(again))
+
+
+class JournalTable(dict[str, object]):
+    """A dict that journals its writes in order, as the changelog records them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.journal: list[tuple[str, object]] = []
+
+    def __setitem__(self, key: str, value: object) -> None:
+        self.journal.append((key, value))
+        super().__setitem__(key, value)
+
+
+def test_a_crash_anywhere_in_a_flush_replays_only_the_alerts_already_sent() -> None:
+    # The stage awaits the broker's ack of a record's alerts before it flushes the record's
+    # state, and a SIGKILL can then cut the changelog anywhere. Whatever prefix landed, a
+    # replay of the record may repeat an alert (same id: deliver drops it), never send another.
+    reports = [cand(f"r{i}", f"S{i % 3}", minutes=i) for i in range(6)]
+    table = JournalTable()
+    view = WriteBack(table)
+    store = StoryStore(view, WINDOW)
+    sent = {
+        (a.story_key, a.revision): a.alert_id
+        for i, c in enumerate(reports)
+        if (a := store.apply(c, position(3, i)))
+    }
+    view.flush()
+    assert table.journal[-1][0] == "offset|default"  # flushed in last-change order: the mark comes last
+    for landed in range(len(table.journal) + 1):
+        replay = StoryStore(WriteBack(dict(copy.deepcopy(table.journal[:landed]))), WINDOW)
+        for i, c in enumerate(reports):
+            again = replay.apply(c, position(3, i))
+            assert again is None or sent.get((again.story_key, again.revision)) == again.alert_id, landed
