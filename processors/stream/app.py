@@ -228,6 +228,7 @@ def build_app(
         for name in decision.regions:
             metrics.matches.labels("region", name).inc()
         candidate = candidate_for(item, decision, engine.version, (entry or {}).get("h", ""))
+        handed_on = candidate is not None
         if candidate is not None:
             out.candidates.add(candidate.rule, candidate)
         if decision.escalations:
@@ -244,7 +245,10 @@ def build_app(
                         watchlist_version=engine.version,
                     )
                     out.mentions.add(name, mention)
-        if entry is not None:
+                    handed_on = True
+        if entry is not None and handed_on:
+            # Only items that hand something on need remembering: matching a repeat of
+            # one that did not would hand nothing on either, and most items are such.
             seen[item.id] = entry
         metrics.items.labels("processed").inc()
 

@@ -16,7 +16,7 @@ Positions: an entry's place in its stage's input is ``position(offset,
 index)``, an integer that grows with the record offset and the index inside
 the record, so the stages' replay checks (``StoryStore.apply``,
 ``surge.observe``) work per entry: a record replayed after a crash in its
-middle re-emits what its first entries emitted and applies the rest.
+middle skips the entries whose state landed and applies the rest.
 """
 
 from __future__ import annotations

@@ -5,6 +5,12 @@ The state of one item id is ``{"h": content hash, "o": "partition:offset",
 a replay of itself after a crash (the state was saved, the offset not
 committed) and is processed again, so a crash never drops an item; the
 stages after this one are idempotent. Entries expire after the TTL.
+
+Only items that hand a candidate or a mention on get an entry: a repeat of
+an item that fired nothing is matched again and fires nothing again (unless
+the watchlist changed meanwhile: then as if it were new), and most items
+are such (one changelog record per item was the first stage's
+largest cost after matching).
 """
 
 from __future__ import annotations

@@ -12,8 +12,12 @@ key and ``alert_id`` are derived from the first report and the revision
 only, so replaying the same input after a crash yields the same ids.
 
 Replays are recognised by offset: the store remembers the last input offset
-it applied per rule; an input at or below it is a replay, and re-emits the alert it
-triggered (same ``alert_id``: downstream drops the copy) or nothing.
+it applied per rule; an input at or below it is a replay and emits nothing.
+That is safe because the stage writes a record's state only once the broker
+holds the alerts it sent (``write_after`` in app.py): state that says an
+input was applied vouches for its alert. A crash before the state lands
+replays the input against the old state, which yields the same story key,
+revision and ``alert_id`` (downstream drops the copy).
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from wirewatch.records import Alert, AlertItem, Evidence, severity_rank
 MAX_ITEMS_IN_ALERT = 20
 MAX_EVIDENCE = 40
 MAX_ITEM_IDS = 500
-MAX_REPLAY_MEMORY = 200
 
 
 def _digest(*parts: str, size: int = 16) -> str:
@@ -151,9 +154,7 @@ class StoryStore:
     - ``index|<rule>|<anchor>``: the open stories naming that region (or
       actor), so a candidate reads only its neighbours; rewritten only when a
       story joins or leaves it;
-    - ``offset|<rule>``: the last input offset applied, and which of the
-      latest offsets emitted an alert;
-    - ``emitted|<rule>|<offset>``: that alert, to answer a replay.
+    - ``offset|<rule>``: the last input offset applied (written last).
     """
 
     def __init__(self, table: MutableMapping[str, Any], window: timedelta):
@@ -161,26 +162,23 @@ class StoryStore:
         self.window = window
 
     def apply(self, c: Candidate, offset: int) -> Alert | None:
-        """Apply one candidate read at ``offset``; return the alert to emit, if any."""
+        """Apply one candidate read at ``offset``; return the alert to emit, if any.
+
+        The caller writes the changed state only once that alert is durable
+        (see the module doc); a replayed offset returns None.
+        """
         meta_key = f"offset|{c.rule}"
-        meta = self.table.get(meta_key) or {"offset": -1, "emitted": []}
+        meta = self.table.get(meta_key) or {"offset": -1}
         if offset <= int(meta["offset"]):
-            replayed = self.table.get(f"emitted|{c.rule}|{offset}")
-            return Alert.model_validate_json(replayed) if replayed else None
+            return None
+        for old in meta.get("emitted", ()):  # copies kept for replays by earlier versions
+            self.table.pop(f"emitted|{c.rule}|{old}", None)
         alert = self._apply(c)
-        emitted: list[int] = list(meta["emitted"])
-        if alert is not None:
-            self.table[f"emitted|{c.rule}|{offset}"] = alert.model_dump_json()
-            emitted.append(offset)
-            # Only the uncommitted tail can be replayed; forget older alerts.
-            for old in emitted[:-MAX_REPLAY_MEMORY]:
-                self.table.pop(f"emitted|{c.rule}|{old}", None)
-            emitted = emitted[-MAX_REPLAY_MEMORY:]
         swept = meta.get("swept")
         if swept is None or c.at - datetime.fromisoformat(swept) > self.window / 6:
             self.sweep(c.rule, c.at)
             swept = c.at.isoformat()
-        self.table[meta_key] = {"offset": offset, "emitted": emitted, "swept": swept}
+        self.table[meta_key] = {"offset": offset, "swept": swept}
         return alert
 
     def sweep(self, rule: str, at: datetime) -> None:

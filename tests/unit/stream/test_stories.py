@@ -111,13 +111,31 @@ def test_actor_anchors_when_no_region_is_named() -> None:
     assert first is not None and second is not None and second.story_key == first.story_key
 
 
-def test_replayed_offsets_re_emit_the_same_alert_ids_and_nothing_new() -> None:
+def test_replayed_offsets_emit_nothing_and_change_nothing() -> None:
+    # The state landed, so the alerts it vouches for were already on the broker.
     book = StoryStore({}, WINDOW)
     emitted = [book.apply(cand("a", "AFP"), 0), book.apply(cand("b", "BBC", minutes=1), 1)]
+    assert all(emitted)
     restored = StoryStore(copy.deepcopy(book.table), WINDOW)  # as recovered from the changelog
     replayed = [restored.apply(cand("a", "AFP"), 0), restored.apply(cand("b", "BBC", minutes=1), 1)]
-    assert [a.alert_id for a in replayed if a] == [a.alert_id for a in emitted if a]
+    assert replayed == [None, None]
     assert restored.table == book.table
+
+
+def test_inputs_replayed_against_state_that_never_landed_give_the_same_alert_ids() -> None:
+    book = StoryStore({}, WINDOW)
+    emitted = [book.apply(cand("a", "AFP"), 0), book.apply(cand("b", "BBC", minutes=1), 1)]
+    again = StoryStore({}, WINDOW)  # crash after the alerts were sent, before the state
+    replayed = [again.apply(cand("a", "AFP"), 0), again.apply(cand("b", "BBC", minutes=1), 1)]
+    assert [a and a.alert_id for a in replayed] == [a and a.alert_id for a in emitted]
+
+
+def test_copies_kept_for_replays_by_earlier_versions_are_dropped() -> None:
+    table: dict[str, object] = {"offset|default": {"offset": 3, "emitted": [2, 3]}, "emitted|default|2": "{}"}
+    table["emitted|default|3"] = "{}"
+    StoryStore(table, WINDOW).apply(cand("a", "AFP"), 4)
+    assert not [k for k in table if k.startswith("emitted|")]
+    assert table["offset|default"] == {"offset": 4, "swept": T0.isoformat()}
 
 
 def test_story_ids_do_not_depend_on_wall_clock_or_process() -> None:
