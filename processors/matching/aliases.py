@@ -15,6 +15,7 @@ from typing import Literal
 import ahocorasick
 
 from processors.matching.common import COMMON_WORDS
+from processors.matching.everyday import EVERYDAY_WORDS
 from processors.matching.normalise import key, skeleton, words
 from wirewatch.watchlist import DEFAULT_THRESHOLD, Actor, Region
 
@@ -152,6 +153,11 @@ def key_line(keys: Iterable[str]) -> str:
     return " " + " ".join(keys) + " "
 
 
+def _everyday(found: tuple[str, ...]) -> bool:
+    """Words that may not be a transliteration of a name: common words, or one everyday word."""
+    return COMMON_WORDS.issuperset(found) or (len(found) == 1 and found[0] in EVERYDAY_WORDS)
+
+
 class ExactIndex:
     """Aho-Corasick over alias keys: finds spellings equal to an alias once transliterated."""
 
@@ -194,6 +200,6 @@ class ExactIndex:
                 alias = aliases[i]
                 if found == alias.words:
                     out.append(Candidate(first, last, i, EXACT_SCORE))
-                elif not alias.strict and not COMMON_WORDS.issuperset(found):
+                elif not alias.strict and not _everyday(found):
                     out.append(Candidate(first, last, i, KEY_SCORE))
         return out

@@ -19,6 +19,7 @@ from rapidfuzz.distance import Indel
 
 from processors.matching.aliases import KEY_SCORE, MIN_VARIANT_CHARS, Alias, Candidate
 from processors.matching.common import COMMON_WORDS
+from processors.matching.everyday import EVERYDAY_WORDS
 from processors.matching.normalise import key, skeleton, skeletons_of
 
 #: Words a fuzzy anchor needs at least (shorter words only take part in windows).
@@ -245,6 +246,11 @@ class FuzzyIndex:
         return best.values()
 
 
+def _longer(groups: Groups) -> Groups:
+    """The groups of aliases of more than one word."""
+    return tuple(g for g in groups if g[0][0] > 1)
+
+
 class _ByWord(dict[str, "tuple[Groups, Groups] | None"]):
     """Text word → what it hits (``None`` for nothing), so a text costs one lookup per word."""
 
@@ -257,6 +263,8 @@ class _ByWord(dict[str, "tuple[Groups, Groups] | None"]):
         found: tuple[Groups, Groups] | None = None
         if len(k) >= MIN_ANCHOR_CHARS and word not in COMMON_WORDS:
             anywhere, capitalised = self._index.hits(k)
+            if word in EVERYDAY_WORDS:  # only inside a longer name: Syrian Democratic Force
+                anywhere, capitalised = _longer(anywhere), _longer(capitalised)
             if anywhere or capitalised:
                 found = (anywhere, capitalised)
         if len(self) >= CACHE_WORDS:
@@ -284,6 +292,7 @@ class _Text:
             usable = not (
                 (self.covered and not self.covered.isdisjoint(range(start, end)))
                 or all(w in COMMON_WORDS for w in ws)
+                or (end - start == 1 and ws[0] in EVERYDAY_WORDS)
             )
             joined = "".join(self.keys[start:end])
             self._windows[span] = (

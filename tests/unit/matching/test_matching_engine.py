@@ -211,3 +211,45 @@ def eval_watchlist_engines() -> tuple[Engine, Engine]:
     normalise._KEYS.clear()
     watchlist = eval_watchlist()
     return Engine.build(watchlist), Engine.build(watchlist)
+
+
+GAZETTEER = """\
+version: 1
+actors:
+  - {name: Syrian Democratic Forces}
+regions:
+  - {name: Saharsa}
+  - {name: Ciudad Acuña}
+  - {name: Franca}
+  - {name: Arica}
+  - {name: Idlib}
+escalations:
+  - name: air strike
+    terms: {en: [air strike]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Shares fell after the air strike.", set()),  # not a fuzzy Saharsa
+        ("Aucune frappe sur la ville.", set()),  # not Ciudad Acuña
+        ("France condemned the strike.", set()),  # not a transliteration of Franca
+        ("Africa", set()),  # not Arica
+        ("Franca and Saharsa", {"Franca", "Saharsa"}),  # listed spellings still match
+        ("Syrian Democratic Force units", {"Syrian Democratic Forces"}),  # everyday words inside a name
+        ("near Idleb", {"Idlib"}),  # rare spellings are what the fuzzy pass is for
+    ],
+)
+def test_everyday_words_are_never_variants_of_a_place(
+    engine_of: Callable[[str], Engine], text: str, expected: set[str]
+) -> None:
+    assert names(engine_of(GAZETTEER).evaluate(text)) == expected
+
+
+def test_the_everyday_list_is_normalised_as_text_words_are() -> None:
+    from processors.matching.everyday import EVERYDAY_WORDS
+    from processors.matching.normalise import words
+
+    assert len(EVERYDAY_WORDS) > 10_000
+    assert [w for w in EVERYDAY_WORDS if words(w) != [w]] == []
