@@ -48,6 +48,7 @@ from processors.stream.metrics import ProcessorMetrics
 from processors.stream.offsets import HandledOnlyConsumer
 from processors.stream.stories import StoryStore
 from processors.stream.surge import SurgePolicy, observe
+from processors.stream.watchdog import Watchdog
 from wirewatch.records import Alert, NewsItem, RecordError, utcnow
 from wirewatch.settings import Settings
 from wirewatch.topics import Topics
@@ -252,7 +253,7 @@ def build_app(
             seen[item.id] = entry
         metrics.items.labels("processed").inc()
 
-    progress = {"events": 0, "seen": -1, "since": time.monotonic()}
+    progress = {"events": 0}
 
     async def guarded(event: EventT, stage: str, handle: Handler) -> None:
         # One bad record must not stop the stream: it is dead-lettered and the agent goes on.
@@ -327,22 +328,19 @@ def build_app(
         async for event in stream.events():
             await guarded(event, "surges", count)
 
+    watchdog = Watchdog(STALL_AFTER_S)
+
     @app.timer(5.0)
-    async def watchdog() -> None:
-        # faust can come back from a crash-time rebalance with its fetcher idle while its
-        # partitions have a backlog (about one restart in three after a SIGKILL, here; resuming
-        # partitions and flow does not wake it). Exit so `wirewatch process` starts a new
-        # worker, loudly: records are at-least-once and every stage is replay-safe.
+    async def check_progress() -> None:
         now = time.monotonic()
         consumer = app.consumer
         mine = {(tp.topic, tp.partition) for tp in consumer.assignment() if not consumer._is_changelog_tp(tp)}
         waiting = backlog(mine)  # on this worker's own partitions only
-        if progress["events"] != progress["seen"] or waiting == 0:
-            progress.update(seen=progress["events"], since=now)
-        elif now - progress["since"] > STALL_AFTER_S:
+        recovered = app.tables.recovery._last_active_event_processed_at  # moves per changelog record
+        if watchdog.stalled(now, progress["events"], recovered, not holder.ready.is_set(), waiting):
             log.error(
                 "no record processed for %.0f s with %d records waiting on its partitions: restarting",
-                now - progress["since"],
+                watchdog.idle_s(now),
                 waiting,
             )
             os._exit(RESTART_EXIT)
