@@ -52,7 +52,12 @@ class HandledOnlyConsumer(Consumer):
                 message.acked = True
                 self._unacked_messages.discard(message)
                 self.skipped_acks += 1
-                log.debug("not committing %s[%d]@%d: read again after the rebalance", *_where(message))
+                log.debug(
+                    "not committing %s[%d]@%d: read again after the rebalance",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                )
             notify(self._waiting_for_ack)
         return False
 
@@ -61,7 +66,3 @@ class HandledOnlyConsumer(Consumer):
         while producer.buffer.size and not self.should_stop:
             await producer.flush()  # the changelog records of what is being committed
         return await super()._commit(offsets)
-
-
-def _where(message: Message) -> tuple[str, int, int]:
-    return message.topic, message.partition, message.offset
