@@ -109,9 +109,8 @@ class WriteBack(MutableMapping[str, Any]):
     changelog record per key per hand-off record, not one per change.
 
     Keys are flushed in the order of their *last* change: a SIGKILL can cut
-    the changelog anywhere, and a key written last in the stage (the offset
-    that marks a record applied) must never land before what it vouches for
-    (the alert kept to answer a replay).
+    the changelog anywhere, and the key a stage writes last (the offset that
+    marks an input applied) must never land before the state it vouches for.
     """
 
     def __init__(self, table: MutableMapping[str, Any]):
