@@ -2,7 +2,11 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# Re-install when the package or its native pass (native/, Rust, built by pip) changes.
+NATIVE := native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(NATIVE) | sha1sum | cut -c1-12)
+# rustup installs cargo here; the native pass needs it on PATH when pip builds the package.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: demo test lint unit integration e2e faults bench setup system-deps jars clean help
 
@@ -11,10 +15,13 @@ help:
 	@echo "make test   lint + the whole test suite (starts its own Kafka broker)"
 	@echo "make bench  run every benchmark (BENCH=\"pipeline matching\" for some); figures go to BENCHMARKS.md"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(NATIVE)
+	@bash deploy/setup-system.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	@$(BIN)/python -c 'import processors.matching._native' 2>/dev/null || { \
+	  echo "setup: the matching engine's native pass did not build (is cargo >= 1.78 on PATH?)" >&2; exit 1; }
 	@rm -f $(VENV)/.installed-* && touch $@
 
 system-deps:

@@ -3,15 +3,33 @@
 # Java (runs the Kafka broker), Maven (fetches its jars), Prometheus + promtool
 # (checked configs, real scrapes in the observability tests), Alertmanager's amtool
 # (checks the compose Alertmanager config).
+# Rust's cargo builds the matching engine's native pass (native/) when pip installs the package:
+# rustup's ~/.cargo/bin is used when present, else Debian's cargo (new enough from Debian 13 on).
 # Idempotent and quiet when everything is there. Needs root (or sudo) only to install.
 set -euo pipefail
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# Cargo.lock version 4 and the crates need Rust 1.78 (rust-version in native/Cargo.toml).
+check_cargo() {
+  command -v cargo >/dev/null 2>&1 || return 0
+  local version
+  version=$(cargo --version | awk '{print $2}')
+  if [ "$(printf '%s\n1.78.0\n' "$version" | sort -V | head -1)" != "1.78.0" ]; then
+    echo "setup: cargo $version is older than 1.78 (Debian bookworm ships 1.63): install Rust with rustup" >&2
+    exit 1
+  fi
+}
 
 need=()
+command -v cargo >/dev/null 2>&1 || need+=(cargo)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
-[ ${#need[@]} -eq 0 ] && exit 0
+if [ ${#need[@]} -eq 0 ]; then
+  check_cargo
+  exit 0
+fi
 
 echo "setup: installing Debian packages: ${need[*]}"
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -30,3 +48,4 @@ $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now prometheus prometheus-node-exporter prometheus-alertmanager >/dev/null 2>&1 || true
 fi
+check_cargo

@@ -19,6 +19,10 @@ from wirewatch.settings import Settings
 from wirewatch.topics import ensure_topics
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The suite runs the matching engine's native pass, and fails if it was not built (no silent
+# fallback to the Python path, which the matching tests cover on their own).
+os.environ.setdefault("WIREWATCH_MATCHING", "native")
 SHARED = REPO.parent / "shared"
 
 

@@ -14,6 +14,7 @@ entity matches, find escalation terms (``terms``), then fire rules
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 
 from processors.matching.aliases import (
     EXACT_SCORE,
@@ -25,8 +26,10 @@ from processors.matching.aliases import (
     compile_entities,
 )
 from processors.matching.decision import Decision, Match, RuleHit
-from processors.matching.fuzzy import FuzzyIndex
-from processors.matching.idioms import IdiomFilter
+from processors.matching.folding import fold
+from processors.matching.fuzzy import FuzzyIndex, anchors_of
+from processors.matching.idioms import IdiomFilter, Spans
+from processors.matching.native import build_core, wanted
 from processors.matching.normalise import WordSpans, keys_of, normalised_text, with_article
 from processors.matching.rules import Mentions, RuleSet
 from processors.matching.terms import TermIndex, TermMatch, compile_terms
@@ -34,6 +37,15 @@ from wirewatch.records import severity_rank
 from wirewatch.watchlist import Watchlist
 
 Span = tuple[int, int]
+#: What the native pass returns: entities ``(start, end, alias, score)`` and terms or idioms
+#: ``(first word, end word, term, start, end, end of first word, start of last word)``.
+NativeEntity = tuple[int, int, int, float]
+NativeTerm = tuple[int, int, int, int, int, int, int]
+NativeFound = tuple[list[NativeEntity], list[NativeTerm], list[NativeTerm]]
+
+
+#: Matches are reported in text order.
+_MATCH_ORDER = attrgetter("start", "end", "kind", "entity")
 
 
 def _rank(span: tuple[Span, float]) -> tuple[bool, int, float, int]:
@@ -61,28 +73,45 @@ def _longest_first(spans: Iterable[tuple[Span, float]]) -> set[Span]:
 class Engine:
     """Indexes of one watchlist; ``evaluate`` finds actors, regions, escalations and rules."""
 
-    def __init__(self, watchlist: Watchlist):
+    def __init__(self, watchlist: Watchlist, native: bool | None = None):
         self.watchlist = watchlist
         self.version: str = watchlist.content_hash
         entities, aliases = compile_entities(watchlist.actors, watchlist.regions)
         #: actors then regions, in watchlist order, with their tags (rules match by tag)
         self.entities: tuple[Entity, ...] = tuple(entities)
         self.aliases: tuple[Alias, ...] = tuple(aliases)
-        self._exact = ExactIndex(aliases)
-        self._fuzzy = FuzzyIndex(aliases)
         self._terms = TermIndex(compile_terms(watchlist.escalations))
         self._idioms = IdiomFilter()
+        #: the native per-text pass (``native.py``), or ``None`` for the Python path
+        self._core = (
+            build_core(aliases, anchors_of(aliases), self._terms.terms, self._idioms.phrases)
+            if wanted(native)
+            else None
+        )
+        #: the Python path's alias indexes; with the native pass, built on first need (a text the
+        #: native pass cannot take: a lone surrogate), which spares ~50 MB at 20k aliases
+        self._indexes: tuple[ExactIndex, FuzzyIndex] | None = None
+        if self._core is None:
+            self._indexes = self._python_indexes()
+        #: per alias: its entity's name and kind, and its spelling (what a ``Match`` reports)
+        self._labels = tuple((entities[a.entity].name, entities[a.entity].kind, a.spelling) for a in aliases)
         self._escalations = tuple(e.name for e in watchlist.escalations)
         self._rules = RuleSet(watchlist)
-        tags = {e.name: e.tags for e in self.entities}
-        tags.update({e.name: frozenset(e.tags) for e in watchlist.escalations})
-        self._tags = tags
         self._severities = {e.name: e.severity for e in watchlist.escalations}
 
     @classmethod
-    def build(cls, watchlist: Watchlist) -> Engine:
-        """Build the indexes of ``watchlist`` (done once; < 2 s at 20k aliases)."""
-        return cls(watchlist)
+    def build(cls, watchlist: Watchlist, native: bool | None = None) -> Engine:
+        """Build the indexes of ``watchlist`` (done once; < 2 s at 20k aliases).
+
+        ``native``: use the native per-text pass (``True``), the Python one
+        (``False``), or follow ``WIREWATCH_MATCHING`` (``None``; see ``native.py``).
+        """
+        return cls(watchlist, native)
+
+    @property
+    def native(self) -> bool:
+        """Whether this engine runs the native per-text pass."""
+        return self._core is not None
 
     def entity_names(self) -> tuple[str, ...]:
         """Every canonical actor and region name (bounds metric label values)."""
@@ -102,31 +131,84 @@ class Engine:
         ``lang`` is accepted for the record but not needed: terms and aliases
         of both languages apply to every text.
         """
+        core = self._core
+        if core is not None:
+            found: NativeFound | None
+            try:
+                found = core.scan_text(text)  # entity starts include their article
+            except UnicodeEncodeError:  # a lone surrogate (from JSON "\ud800"): not UTF-8
+                return self._evaluate(text)
+            if found is not None:
+                return self._native_decision(text, found, articles=False)
+            folded, origin = fold(text)
+            found = core.scan(folded, folded.lower(), origin, len(text))
+            if found is not None:
+                return self._native_decision(text, found, articles=True)
+        return self._evaluate(text)
+
+    def _native_decision(self, text: str, found: NativeFound, articles: bool) -> Decision:
+        """The decision from what the native pass found (the same steps as ``_evaluate``'s end).
+
+        ``articles``: entity starts still need their dropped article (``with_article``).
+        """
+        entities, terms, idioms = found
+        if not entities and not terms:
+            return Decision()
+        labels = self._labels
+        matches = []
+        for begin, end, alias_id, score in entities:
+            name, kind, spelling = labels[alias_id]
+            start = with_article(text, begin) if articles else begin
+            matches.append(Match.of(name, kind, spelling, text[start:end], score, start, end))
+        if terms:
+            spans: dict[int, tuple[int, int]] = {}
+            for start, end, _term, begin, finish, first_end, last_start in (*terms, *idioms):
+                spans[start] = (begin, first_end)
+                spans[end - 1] = (last_start, finish)
+            compiled = self._terms.terms
+            said = [
+                TermMatch(start, end, compiled[t].escalation, compiled[t].text) for start, end, t, *_ in terms
+            ]
+            said = self._idioms.keep(said, [(start, end) for start, end, *_ in idioms], spans, text)
+            kept = _longest_first(((t.start, t.end), 100.0) for t in said)
+            matches += self._term_matches(said, kept, text, spans)
+        matches.sort(key=_MATCH_ORDER)
+        return self._decide(tuple(matches))
+
+    def _python_indexes(self) -> tuple[ExactIndex, FuzzyIndex]:
+        if self._indexes is None:  # two threads may both build: the same value, one kept
+            aliases = list(self.aliases)
+            self._indexes = (ExactIndex(aliases), FuzzyIndex(aliases))
+        return self._indexes
+
+    def _evaluate(self, text: str) -> Decision:
+        """``evaluate`` in Python, from the raw text."""
+        exact, fuzzy = self._python_indexes()
         cased_flat, flat, origin = normalised_text(text)
         ws = flat.split()
         if not ws:
             return Decision()
         keys = keys_of(ws)
-        candidates = self._exact.find(ws, keys)
+        candidates = exact.find(ws, keys)
         covered = {i for c in candidates for i in range(c.start, c.end)}
         cased = cased_flat.split()
-        probes = self._fuzzy.probes(ws, keys, covered, cased)
+        probes = fuzzy.probes(ws, keys, covered, cased)
         terms = list(self._terms.find(ws))
         if not candidates and not terms and not probes:
             return Decision()
         if probes:
-            candidates += self._fuzzy.find(probes, ws, keys, covered, cased)
+            candidates += fuzzy.find(probes, ws, keys, covered, cased)
         candidates = [c for c in candidates if self._cased(c, cased)]
         if not candidates and not terms:
             return Decision()
         spans = WordSpans(flat, origin, len(text))
         if terms:
-            terms = self._idioms.keep(terms, ws, spans, text)
+            terms = self._idioms.keep(terms, self._idioms.find(ws), spans, text)
         entity_spans = _longest_first(((c.start, c.end), c.score) for c in candidates)
         term_spans = _longest_first(((t.start, t.end), 100.0) for t in terms)
         matches = self._entity_matches(candidates, entity_spans, text, spans)
         matches += self._term_matches(terms, term_spans, text, spans)
-        matches.sort(key=lambda m: (m.start, m.end, m.kind, m.entity))
+        matches.sort(key=_MATCH_ORDER)
         return self._decide(tuple(matches))
 
     def _cased(self, c: Candidate, cased: list[str]) -> bool:
@@ -161,9 +243,7 @@ class Engine:
             out.append(Match(entity.name, entity.kind, alias.spelling, text[begin:end], c.score, begin, end))
         return out
 
-    def _term_matches(
-        self, terms: list[TermMatch], kept: set[Span], text: str, spans: WordSpans
-    ) -> list[Match]:
+    def _term_matches(self, terms: list[TermMatch], kept: set[Span], text: str, spans: Spans) -> list[Match]:
         seen: set[tuple[int, int, int]] = set()
         out = []
         for t in terms:
@@ -171,7 +251,7 @@ class Engine:
                 seen.add((t.start, t.end, t.escalation))
                 begin, end = spans[t.start][0], spans[t.end - 1][1]
                 name = self._escalations[t.escalation]
-                out.append(Match(name, "escalation", t.term, text[begin:end], 100.0, begin, end))
+                out.append(Match.of(name, "escalation", t.term, text[begin:end], 100.0, begin, end))
         return out
 
     def rules_for(
@@ -183,14 +263,18 @@ class Engine:
             "regions": frozenset(regions),
             "escalations": frozenset(escalations),
         }
-        return self._rules.fire(Mentions(names, self._tags, self._severities))
+        return self._rules.fire(Mentions(names, self._severities))
 
     def _decide(self, matches: tuple[Match, ...]) -> Decision:
+        found: dict[str, set[str]] = {"actor": set(), "region": set(), "escalation": set()}
+        for m in matches:
+            found[m.kind].add(m.entity)
         names = {
-            section: frozenset(m.entity for m in matches if m.kind == kind)
-            for section, kind in (("actors", "actor"), ("regions", "region"), ("escalations", "escalation"))
+            "actors": frozenset(found["actor"]),
+            "regions": frozenset(found["region"]),
+            "escalations": frozenset(found["escalation"]),
         }
-        rules = self._rules.fire(Mentions(names, self._tags, self._severities))
+        rules = self._rules.fire(Mentions(names, self._severities))
         severity = max((r.severity for r in rules), key=severity_rank) if rules else None
         escalations = tuple(sorted(names["escalations"]))
         return Decision(

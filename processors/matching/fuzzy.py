@@ -57,9 +57,9 @@ def similarity(a: str, a_bones: str, b: str, b_bones: str) -> float:
     return _blend(Indel.normalized_similarity(a, b), Indel.normalized_similarity(a_bones, b_bones))
 
 
-def _lookups(k: str) -> Iterator[str]:
+def _lookups(k: str, deletions: bool = True) -> Iterator[str]:
     yield k
-    if len(k) >= MIN_DELETION_CHARS:
+    if deletions and len(k) >= MIN_DELETION_CHARS:
         yield from {k[:i] + k[i + 1 :] for i in range(len(k))}
     bones = skeleton(k)
     if len(bones) >= 3:
@@ -107,33 +107,49 @@ def _better(new: Candidate, old: Candidate | None) -> bool:
     return (new.score, old.end - old.start) > (old.score, new.end - new.start)
 
 
+def anchors_of(aliases: list[Alias]) -> list[int | None]:
+    """Per alias, the position of the word it is filed under: its rarest usable word.
+
+    ``None`` for strict aliases (never fuzzy) and aliases with no word long
+    and uncommon enough to anchor them.
+    """
+    frequency = Counter(k for a in aliases if not a.strict for k in set(a.keys))
+    return [_anchor(alias, frequency) for alias in aliases]
+
+
+def _anchor(alias: Alias, frequency: Counter[str]) -> int | None:
+    if alias.strict:
+        return None
+    usable = [
+        (frequency[k], -len(k), pos)
+        for pos, (w, k) in enumerate(zip(alias.words, alias.keys, strict=True))
+        if len(k) >= MIN_ANCHOR_CHARS and w not in COMMON_WORDS
+    ]
+    return min(usable)[2] if usable else None
+
+
 class FuzzyIndex:
     """Blocking index from anchor words to aliases, and the window scorer."""
 
     def __init__(self, aliases: list[Alias]):
         self._aliases = aliases
-        frequency = Counter(k for a in aliases if not a.strict for k in set(a.keys))
         self._postings: dict[str, list[tuple[int, int]]] = {}
-        for i, alias in enumerate(aliases):
-            anchor = self._anchor(alias, frequency)
+        self.anchors = anchors_of(aliases)
+        for i, (alias, anchor) in enumerate(zip(aliases, self.anchors, strict=True)):
             if anchor is None:
                 continue
             for lookup in _lookups(alias.keys[anchor]):
                 self._postings.setdefault(lookup, []).append((i, anchor))
+        #: the longest anchor key: a text word's deletions can only meet anchors when it is at most
+        #: one letter longer, and a word over four times longer never scores ``ANCHOR_SCORE`` (its
+        #: letters' similarity stays under 0.4): such words are not looked up, which also bounds
+        #: the work a hostile 100,000-letter "word" costs.
+        self.longest_anchor = max(
+            (len(a.keys[i]) for a, i in zip(aliases, self.anchors, strict=True) if i is not None), default=0
+        )
         self._cache: dict[str, tuple[Groups, Groups]] = {}
         self._by_word = _ByWord(self)
         self._around: dict[tuple[int, tuple[str, ...], tuple[bool, ...], tuple[bool, ...]], Found] = {}
-
-    @staticmethod
-    def _anchor(alias: Alias, frequency: Counter[str]) -> int | None:
-        if alias.strict:
-            return None
-        usable = [
-            (frequency[k], -len(k), pos)
-            for pos, (w, k) in enumerate(zip(alias.words, alias.keys, strict=True))
-            if len(k) >= MIN_ANCHOR_CHARS and w not in COMMON_WORDS
-        ]
-        return min(usable)[2] if usable else None
 
     def hits(self, k: str) -> tuple[Groups, Groups]:
         """Aliases whose anchor word looks like the text word with key ``k``, remembered.
@@ -147,7 +163,7 @@ class FuzzyIndex:
             return found
         groups: dict[tuple[int, int, bool], set[int]] = {}
         bones = skeleton(k)
-        for lookup in _lookups(k):
+        for lookup in _lookups(k, deletions=len(k) <= self.longest_anchor + 1):
             for alias_id, anchor in self._postings.get(lookup, ()):
                 alias = self._aliases[alias_id]
                 if similarity(k, bones, alias.keys[anchor], skeleton(alias.keys[anchor])) >= ANCHOR_SCORE:
@@ -261,8 +277,9 @@ class _ByWord(dict[str, "tuple[Groups, Groups] | None"]):
     def __missing__(self, word: str) -> tuple[Groups, Groups] | None:
         k = key(word)
         found: tuple[Groups, Groups] | None = None
-        if len(k) >= MIN_ANCHOR_CHARS and word not in COMMON_WORDS:
-            anywhere, capitalised = self._index.hits(k)
+        index = self._index
+        if MIN_ANCHOR_CHARS <= len(k) <= 4 * index.longest_anchor and word not in COMMON_WORDS:
+            anywhere, capitalised = index.hits(k)
             if word in EVERYDAY_WORDS:  # only inside a longer name: Syrian Democratic Force
                 anywhere, capitalised = _longer(anywhere), _longer(capitalised)
             if anywhere or capitalised:

@@ -68,26 +68,37 @@ _SENTENCE_END = re.compile(
 )
 
 
+#: Where a text's words are in it: ``WordSpans``, or a dict of the words a check needs.
+Spans = WordSpans | dict[int, tuple[int, int]]
+
+
 class IdiomFilter:
     """Drops escalation term matches that are idioms or cross a sentence end."""
 
     def __init__(self, idioms: Iterable[str] = IDIOMS):
-        self._index = TermIndex(compile_phrases(idioms))
+        self.phrases = compile_phrases(idioms)
+        self._index = TermIndex(self.phrases)
+
+    def find(self, text_words: list[str]) -> list[tuple[int, int]]:
+        """Word spans of the idioms in ``text_words``."""
+        return [(m.start, m.end) for m in self._index.find(text_words)]
 
     def keep(
-        self, terms: list[TermMatch], text_words: list[str], spans: WordSpans, text: str
+        self, terms: list[TermMatch], idioms: list[tuple[int, int]], spans: Spans, text: str
     ) -> list[TermMatch]:
-        """``terms`` (found in ``text_words``) without idioms and sentence-crossing matches.
+        """``terms`` without those overlapping one of ``idioms`` and those that cross a sentence end.
 
-        ``spans`` maps the words back to ``text``, where sentence ends are seen.
+        ``spans`` maps words (the first and last of every term and idiom) back
+        to ``text``, where sentence ends are seen; an idiom that crosses one
+        does not count.
         """
 
         def bounded(start: int, end: int) -> bool:
             return end - start < 2 or _SENTENCE_END.search(text, spans[start][1], spans[end - 1][0]) is None
 
-        idioms = [(m.start, m.end) for m in self._index.find(text_words) if bounded(m.start, m.end)]
+        within = [(start, end) for start, end in idioms if bounded(start, end)]
         return [
             t
             for t in terms
-            if bounded(t.start, t.end) and not any(t.start < end and start < t.end for start, end in idioms)
+            if bounded(t.start, t.end) and not any(t.start < end and start < t.end for start, end in within)
         ]

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 
 from processors.matching.folding import HYPHENS, fold
 
-_ELIDED = "l|d|qu|s|n|j|c|m|t|jusqu|lorsqu|puisqu|presqu|quelqu|quoiqu"
-_ARTICLES = "al|el|ad|ed|az|ez|as|es|ash|esh|ach|ech|an|ar|er|at|et|ath|dh|ul|ud"
+#: French elisions (l', qu'…) and Arabic articles (al-, ash-…) dropped before a word.
+ELIDED = "l|d|qu|s|n|j|c|m|t|jusqu|lorsqu|puisqu|presqu|quelqu|quoiqu"
+ARTICLES = "al|el|ad|ed|az|ez|as|es|ash|esh|ach|ech|an|ar|er|at|et|ath|dh|ul|ud"
 #: Article words dropped even without a dash (Front Al Nosra, Deir ez Zor).
-_ARTICLE_WORDS = ("al", "el", "ez", "az", "ech", "esh")
+ARTICLE_WORDS = ("al", "el", "ez", "az", "ech", "esh")
 
 
 def _reversed(alternatives: str) -> str:
@@ -41,14 +42,14 @@ def _reversed(alternatives: str) -> str:
 # followed by a letter; apostrophes and dashes count as word breaks, as they do once
 # replaced by spaces, which is what makes normalising twice a no-op.
 _DROPPED_REVERSED = re.compile(
-    rf"(?:'(?<=\w')(?:{_reversed(_ELIDED)})|-(?<=\w-)(?:{_reversed(_ARTICLES)}))(?!\w)", re.IGNORECASE
+    rf"(?:'(?<=\w')(?:{_reversed(ELIDED)})|-(?<=\w-)(?:{_reversed(ARTICLES)}))(?!\w)", re.IGNORECASE
 )
 _ARTICLE_BEFORE = re.compile(
-    rf"(?<![^\W_])(?:(?:{_ARTICLES})[{HYPHENS}]|(?:{'|'.join(_ARTICLE_WORDS)}) )\Z", re.IGNORECASE
+    rf"(?<![^\W_])(?:(?:{ARTICLES})[{HYPHENS}]|(?:{'|'.join(ARTICLE_WORDS)}) )\Z", re.IGNORECASE
 )
 
 #: Applied in order to one word: the spelling pairs French and English wires use.
-_KEY_PAIRS = (
+KEY_PAIRS = (
     ("sch", "sh"),
     ("ch", "sh"),
     ("dj", "j"),
@@ -94,7 +95,7 @@ def normalised_text(text: str) -> tuple[str, str, list[int] | None]:
         folded = _DROPPED_REVERSED.sub(_blank, folded[::-1])[::-1]
         folded = folded.replace("'", " ").replace("-", " ")
     lower = folded.lower()
-    for word in _ARTICLE_WORDS:
+    for word in ARTICLE_WORDS:
         padded = f" {lower} "
         at = padded.find(f" {word} ")
         while at != -1:  # the same blanks in both strings keep their words lined up
@@ -225,7 +226,7 @@ def key(word: str) -> str:
     k = word
     while True:  # until nothing changes, so that key(key(w)) == key(w)
         before = k
-        for old, new in _KEY_PAIRS:
+        for old, new in KEY_PAIRS:
             if old in k:
                 k = k.replace(old, new)
         k = _DOUBLED.sub(r"\1", k)

@@ -15,34 +15,53 @@ from dataclasses import dataclass
 
 from processors.matching.decision import RuleHit
 from wirewatch.records import severity_rank
-from wirewatch.watchlist import DEFAULT_RULE, Rule, Watchlist
+from wirewatch.watchlist import DEFAULT_RULE, Actor, Escalation, Region, Rule, Watchlist
 
 
 @dataclass(frozen=True)
 class Mentions:
-    """Canonical names an item mentions, per section, and the tags of each name."""
+    """Canonical names an item mentions, per section, and the severity of each escalation."""
 
     names: Mapping[str, frozenset[str]]  # section -> names
-    tags: Mapping[str, frozenset[str]]  # name -> tags
     severities: Mapping[str, str]  # escalation name -> severity
 
-    def wanted(self, section: str, wanted: str | list[str]) -> frozenset[str]:
-        """Names of ``section`` that satisfy ``wanted`` (``any`` or names/tags)."""
-        present = self.names[section]
+
+#: One condition of a rule: its section and the names that satisfy it (``None``: any name).
+Condition = tuple[str, frozenset[str] | None]
+
+
+def _conditions(rule: Rule, watchlist: Watchlist) -> tuple[Condition, ...]:
+    """``rule``'s conditions, each as the set of canonical names that satisfy it.
+
+    A name satisfies a list of names and tags when it is one of them or has
+    one of the tags; the watchlist is fixed, so that set is worked out once
+    and an item's check is one set intersection.
+    """
+    entries: dict[str, Sequence[Actor | Region | Escalation]] = {
+        "actors": watchlist.actors,
+        "regions": watchlist.regions,
+        "escalations": watchlist.escalations,
+    }
+    out: list[Condition] = []
+    for section, wanted in rule.when.conditions():
         if wanted == "any":
-            return present
-        allowed = set(wanted)
-        return frozenset(n for n in present if n in allowed or self.tags.get(n, frozenset()) & allowed)
+            out.append((section, None))
+        else:
+            allowed = set(wanted)
+            names = frozenset(e.name for e in entries[section] if e.name in allowed or allowed & set(e.tags))
+            out.append((section, names))
+    return tuple(out)
 
 
 def _highest(severities: Sequence[str]) -> str | None:
     return max(severities, key=severity_rank) if severities else None
 
 
-def _fire(rule: Rule, mentions: Mentions) -> RuleHit | None:
+def _fire(rule: Rule, conditions: tuple[Condition, ...], mentions: Mentions) -> RuleHit | None:
     looked_at: frozenset[str] | None = None
-    for section, wanted in rule.when.conditions():
-        satisfied = mentions.wanted(section, wanted)
+    for section, names in conditions:
+        present = mentions.names[section]
+        satisfied = present if names is None else present & names
         if not satisfied:
             return None
         if section == "escalations":
@@ -58,12 +77,12 @@ class RuleSet:
     """The rules of one watchlist, in file order, then the default rule when it applies."""
 
     def __init__(self, watchlist: Watchlist):
-        self._rules = list(watchlist.rules)
+        self._rules = [(rule, _conditions(rule, watchlist)) for rule in watchlist.rules]
         self._default = watchlist.uses_default_rule
 
     def fire(self, mentions: Mentions) -> tuple[RuleHit, ...]:
         """The rules that fire for an item with these mentions."""
-        hits = [hit for rule in self._rules if (hit := _fire(rule, mentions)) is not None]
+        hits = [hit for rule, when in self._rules if (hit := _fire(rule, when, mentions)) is not None]
         escalations = mentions.names["escalations"]
         if self._default and escalations and (mentions.names["actors"] or mentions.names["regions"]):
             severity = _highest([mentions.severities[e] for e in escalations]) or "low"

@@ -137,6 +137,7 @@ class TermIndex:
     """Finds escalation terms in the normalised words of a text."""
 
     def __init__(self, terms: list[Term]):
+        self.terms = terms
         self._first: dict[str, list[Term]] = {}
         for term in terms:
             first = term.slots[0]

@@ -1,6 +1,8 @@
 """Fixtures of the matching unit tests: the demo watchlist, engines, a YAML-to-engine helper.
 
-No I/O beyond reading files of the repository.
+Every engine fixture comes twice: the native per-text pass and the Python
+one (``path``), so each behaviour test holds for both. No I/O beyond reading
+files of the repository.
 """
 
 from __future__ import annotations
@@ -24,16 +26,22 @@ def demo_watchlist() -> Watchlist:
     return load_watchlist(REPO / "config" / "watchlist.yaml")
 
 
+@pytest.fixture(scope="session", params=[True, False], ids=["native", "python"])
+def path(request: pytest.FixtureRequest) -> bool:
+    """Whether engines use the native per-text pass (``True``) or the Python one."""
+    return bool(request.param)
+
+
 @pytest.fixture(scope="session")
-def demo_engine(demo_watchlist: Watchlist) -> Engine:
+def demo_engine(demo_watchlist: Watchlist, path: bool) -> Engine:
     """The engine of the demo watchlist."""
-    return Engine.build(demo_watchlist)
+    return Engine.build(demo_watchlist, native=path)
 
 
 @pytest.fixture(scope="session")
-def eval_engine() -> Engine:
+def eval_engine(path: bool) -> Engine:
     """The engine the evaluation set is scored with (demo watchlist + extras)."""
-    return Engine.build(eval_watchlist())
+    return Engine.build(eval_watchlist(), native=path)
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +51,6 @@ def headline() -> str:
 
 
 @pytest.fixture
-def engine_of() -> Callable[[str], Engine]:
+def engine_of(path: bool) -> Callable[[str], Engine]:
     """Build an engine from watchlist YAML text."""
-    return lambda text: Engine.build(parse_watchlist(text, "test.yaml"))
+    return lambda text: Engine.build(parse_watchlist(text, "test.yaml"), native=path)

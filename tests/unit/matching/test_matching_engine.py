@@ -43,10 +43,10 @@ escalations:
 
 
 @pytest.fixture(scope="module")
-def variants() -> Engine:
+def variants(path: bool) -> Engine:
     from wirewatch.watchlist import parse_watchlist
 
-    return Engine.build(parse_watchlist(VARIANTS))
+    return Engine.build(parse_watchlist(VARIANTS), native=path)
 
 
 def names(decision: Decision) -> set[str]:
@@ -203,14 +203,14 @@ def test_remembered_phrases_never_change_a_decision(eval_watchlist_engines: tupl
 
 
 @pytest.fixture
-def eval_watchlist_engines() -> tuple[Engine, Engine]:
+def eval_watchlist_engines(path: bool) -> tuple[Engine, Engine]:
     from matching_eval import eval_watchlist
 
     from processors.matching import normalise
 
     normalise._KEYS.clear()
     watchlist = eval_watchlist()
-    return Engine.build(watchlist), Engine.build(watchlist)
+    return Engine.build(watchlist, native=path), Engine.build(watchlist, native=path)
 
 
 GAZETTEER = """\
