@@ -1,27 +1,35 @@
 //! The matching engine's per-text hot path, as one native pass.
 //!
-//! `processors.matching.engine.Engine` builds a `Core` from the aliases, terms
-//! and word lists it compiled in Python, then calls `Core.scan` once per text
-//! with the text already folded (`processors.matching.folding.fold`) and
-//! lowercased. `scan` does what the Python path does after folding, with the
-//! same rules and in the same order, so both paths give the same decision
-//! (`tests/unit/matching/test_native.py` checks this on every evaluation row
-//! and on generated text):
+//! `processors.matching.engine.Engine` compiles the watchlist in Python, then
+//! builds a `Core` from its aliases, terms, word lists, spelling tables and
+//! constants (`processors/matching/native.py`). Per text it calls
+//! `Core.scan_text` with the raw text; a text with a character outside the
+//! fold table is folded in Python first and goes to `Core.scan`. Either does
+//! what the Python path does after folding, with the same rules and in the
+//! same order, so both paths give the same decision
+//! (`tests/unit/matching/test_matching_native.py` checks this on every
+//! evaluation row, on gazetteer-scale articles and on generated text):
 //!
 //! * blank French elisions and Arabic articles, split into words, take each
 //!   word's transliteration key (`normalise.py`);
 //! * the exact pass over key sequences (`aliases.ExactIndex`), here a trie of
 //!   key ids instead of an Aho-Corasick scan of a key line;
 //! * the fuzzy pass: blocked anchors, then windows of whole words scored by
-//!   Indel similarity blended with consonant skeletons (`fuzzy.py`);
+//!   Indel similarity (bit-parallel LCS) blended with consonant skeletons
+//!   (`fuzzy.py`);
 //! * escalation terms and idioms (`terms.TermIndex`), returned unfiltered;
 //! * the capital-letter checks and the longest-first overlap resolution of
-//!   entity candidates (`engine.py`).
+//!   entity candidates (`engine.py`), and the dropped article before a name
+//!   (`normalise.with_article`) when the raw text is at hand.
 //!
 //! What a word looks like to the engine (key, skeletons, fuzzy anchors hit)
 //! depends only on the word, so it is remembered, bounded like the Python
 //! memories. Sentence ends, idiom filtering and the `Match` records stay in
 //! Python: they concern the few term matches and final entity matches.
+//!
+//! Nothing here panics on any input: indexes stay within the slices they were
+//! computed from, and a Python string that is not valid UTF-8 (a lone
+//! surrogate) is refused by PyO3 before this code runs.
 
 use pyo3::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -70,7 +78,7 @@ fn check_constants(given: &[(String, f64)]) -> PyResult<()> {
 
 /// The spelling rules of `normalise.py` and `fuzzy.py`, given by Python so they live in one place.
 struct Spelling {
-    /// transliteration pairs, applied in order (`normalise._KEY_PAIRS`)
+    /// transliteration pairs, applied in order (`normalise.KEY_PAIRS`)
     key_pairs: Vec<(String, String)>,
     /// endings that make a plural, not another word (`fuzzy.PLURAL_ENDINGS`)
     plural_endings: Vec<String>,
@@ -126,7 +134,6 @@ fn skeleton(k: &str) -> String {
     out
 }
 
-#[inline(never)]
 fn lcs(a: &[char], b: &[char]) -> usize {
     if a.is_empty() || b.is_empty() {
         return 0;
@@ -170,7 +177,11 @@ struct Pattern {
 impl Pattern {
     fn new(chars: Vec<char>) -> Self {
         if chars.len() > 64 {
-            return Pattern { chars, ascii: None, other: Vec::new() };
+            return Pattern {
+                chars,
+                ascii: None,
+                other: Vec::new(),
+            };
         }
         let mut ascii = [0u64; 128];
         let mut other: Vec<(char, u64)> = Vec::new();
@@ -184,11 +195,17 @@ impl Pattern {
                 other.push((c, bit));
             }
         }
-        Pattern { chars, ascii: Some(ascii), other }
+        Pattern {
+            chars,
+            ascii: Some(ascii),
+            other,
+        }
     }
 
     fn lcs(&self, b: &[char]) -> usize {
-        let Some(ascii) = &self.ascii else { return lcs(&self.chars, b) };
+        let Some(ascii) = &self.ascii else {
+            return lcs(&self.chars, b);
+        };
         let m = self.chars.len();
         if m == 0 || b.is_empty() {
             return 0;
@@ -315,7 +332,11 @@ impl Terms {
         let mut first: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let slots: Vec<Vec<Option<FxHashSet<String>>>> = terms
             .into_iter()
-            .map(|t| t.into_iter().map(|s| s.map(|forms| forms.into_iter().collect())).collect())
+            .map(|t| {
+                t.into_iter()
+                    .map(|s| s.map(|forms| forms.into_iter().collect()))
+                    .collect()
+            })
             .collect();
         for (i, t) in slots.iter().enumerate() {
             if let Some(Some(forms)) = t.first() {
@@ -327,7 +348,13 @@ impl Terms {
         Terms { slots, first }
     }
 
-    fn matches_from(&self, slots: &[Option<FxHashSet<String>>], s: usize, words: &[&str], j: usize) -> Option<usize> {
+    fn matches_from(
+        &self,
+        slots: &[Option<FxHashSet<String>>],
+        s: usize,
+        words: &[&str],
+        j: usize,
+    ) -> Option<usize> {
         if s == slots.len() {
             return Some(j);
         }
@@ -354,7 +381,6 @@ impl Terms {
     }
 
     /// Every (start, end, term) in text order, the shortest reading at each start.
-#[inline(never)]
     fn find(&self, words: &[&str], starts: &[bool]) -> Vec<(usize, usize, u32)> {
         let mut out = Vec::new();
         for (i, w) in words.iter().enumerate() {
@@ -503,7 +529,10 @@ impl Index {
                     let score = blend(indel(k_c, a_key, 0.0), indel(bones_c, a_bones, 0.0));
                     if score >= ANCHOR_SCORE {
                         let alias = &self.aliases[alias_id as usize];
-                        groups.entry((alias.n_keys, anchor as usize, alias.proper)).or_default().insert(alias_id);
+                        groups
+                            .entry((alias.n_keys, anchor as usize, alias.proper))
+                            .or_default()
+                            .insert(alias_id);
                     }
                 }
             }
@@ -514,7 +543,11 @@ impl Index {
         for g in keys {
             let mut ids: Vec<u32> = groups[&g].iter().copied().collect();
             ids.sort();
-            let group = Group { size: g.0, anchor: g.1, ids };
+            let group = Group {
+                size: g.0,
+                anchor: g.1,
+                ids,
+            };
             if g.2 {
                 capitalised.push(group);
             } else {
@@ -588,7 +621,10 @@ fn reachable(n: usize, m: usize, cutoff: f64) -> bool {
 impl Window {
     fn pattern(&self, which: usize, text: &Text) -> &Pattern {
         self.patterns[which].get_or_init(|| {
-            let (words, infos) = (&text.words[self.start..self.end], &text.info[self.start..self.end]);
+            let (words, infos) = (
+                &text.words[self.start..self.end],
+                &text.info[self.start..self.end],
+            );
             Pattern::new(match which {
                 0 => self.joined.chars().collect(),
                 1 => words.iter().flat_map(|w| w.chars()).collect(),
@@ -603,7 +639,14 @@ impl Window {
         if alias.proper && !self.capitalised {
             return None;
         }
-        let found = |score| Some(Candidate { start: self.start, end: self.end, alias: alias_id, score });
+        let found = |score| {
+            Some(Candidate {
+                start: self.start,
+                end: self.end,
+                alias: alias_id,
+                score,
+            })
+        };
         if self.joined == alias.joined {
             return found(KEY_SCORE);
         }
@@ -621,7 +664,10 @@ impl Window {
         if score < alias.threshold && reachable(self.plain_n, alias.plain_c.len(), need) {
             let plain = self.pattern(1, text).indel(&alias.plain_c, need);
             if plain != 0.0 {
-                score = score.max(blend(plain, self.pattern(3, text).indel(&alias.plain_bones_c, 0.0)));
+                score = score.max(blend(
+                    plain,
+                    self.pattern(3, text).indel(&alias.plain_bones_c, 0.0),
+                ));
             }
         }
         if score < alias.threshold || other_ending(&self.joined, &alias.joined) {
@@ -632,7 +678,6 @@ impl Window {
 }
 
 impl<'a> Text<'a> {
-#[inline(never)]
     fn window(&self, start: usize, end: usize) -> Option<Box<Window>> {
         let ws = &self.words[start..end];
         let infos = &self.info[start..end];
@@ -662,7 +707,6 @@ impl<'a> Text<'a> {
 }
 
 /// Words of a cased string whose every cased character is upper (Python's `str.isupper`).
-#[inline(never)]
 fn case_flags(word: &[char]) -> (bool, bool, bool) {
     let capital = word.first().is_some_and(|c| c.is_uppercase());
     let any_cased = word.iter().any(|c| c.is_uppercase() || c.is_lowercase());
@@ -694,7 +738,7 @@ impl Core {
     /// proper, one_word), threshold, (joined, plain, key_bones, plain_bones), anchor)` (anchor
     /// -1 for none), the common and everyday words, and the slots of every term and idiom.
     #[new]
-    #[allow(clippy::type_complexity)]
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     #[pyo3(signature = (aliases, common, everyday, terms, idioms, fold, spelling, constants, memory_words))]
     fn new(
         aliases: Vec<(
@@ -711,7 +755,13 @@ impl Core {
         terms: Vec<Vec<Option<Vec<String>>>>,
         idioms: Vec<Vec<Option<Vec<String>>>>,
         fold: Vec<(char, char, char, bool, bool)>,
-        spelling: (Vec<(String, String)>, Vec<String>, Vec<String>, Vec<String>, Vec<String>),
+        spelling: (
+            Vec<(String, String)>,
+            Vec<String>,
+            Vec<String>,
+            Vec<String>,
+            Vec<String>,
+        ),
         constants: Vec<(String, f64)>,
         memory_words: usize,
     ) -> PyResult<Self> {
@@ -725,7 +775,12 @@ impl Core {
             words: article_words.clone(),
         };
         for (c, cased, lower, alnum, hyphen) in fold {
-            let f = Folded { cased, lower, alnum, hyphen };
+            let f = Folded {
+                cased,
+                lower,
+                alnum,
+                hyphen,
+            };
             if (c as u32) < 256 {
                 table.latin1[c as usize] = Some(f);
             } else {
@@ -755,7 +810,10 @@ impl Core {
             if anchor >= 0 {
                 let k = &keys[anchor as usize];
                 for lookup in lookups(k, true) {
-                    postings.entry(lookup).or_default().push((i as u32, anchor as u32));
+                    postings
+                        .entry(lookup)
+                        .or_default()
+                        .push((i as u32, anchor as u32));
                 }
                 anchor_c.push((chars(k), chars(&skeleton(k))));
             } else {
@@ -795,7 +853,10 @@ impl Core {
                 articles: alternatives(&articles),
                 article_words,
                 fold: table,
-                spelling: Spelling { key_pairs, plural_endings },
+                spelling: Spelling {
+                    key_pairs,
+                    plural_endings,
+                },
             },
             memory: Mutex::new(Memory::default()),
             memory_words,
@@ -860,14 +921,26 @@ impl Core {
                 std::mem::size_of::<Alias>()
                     + a.words.iter().map(string).sum::<usize>()
                     + a.joined.capacity()
-                    + [&a.joined_c, &a.plain_c, &a.key_bones_c, &a.plain_bones_c].into_iter().map(chars).sum::<usize>()
+                    + [&a.joined_c, &a.plain_c, &a.key_bones_c, &a.plain_bones_c]
+                        .into_iter()
+                        .map(chars)
+                        .sum::<usize>()
             })
             .sum();
-        let postings: usize = index.postings.iter().map(|(k, v)| string(k) + v.capacity() * 8 + 24).sum::<usize>()
+        let postings: usize = index
+            .postings
+            .iter()
+            .map(|(k, v)| string(k) + v.capacity() * 8 + 24)
+            .sum::<usize>()
             + index.postings.capacity() * 9;
         let anchors: usize = index.anchor_c.iter().map(|(a, b)| chars(a) + chars(b)).sum();
         let keys: usize = index.key_ids.keys().map(string).sum::<usize>() + index.key_ids.capacity() * 5;
-        let trie = index.trie.capacity() * 13 + index.node_aliases.iter().map(|v| v.capacity() * 4 + 24).sum::<usize>();
+        let trie = index.trie.capacity() * 13
+            + index
+                .node_aliases
+                .iter()
+                .map(|v| v.capacity() * 4 + 24)
+                .sum::<usize>();
         let sets = |set: &FxHashSet<String>| set.iter().map(string).sum::<usize>() + set.capacity();
         aliases + postings + anchors + keys + trie + sets(&index.common) + sets(&index.everyday)
     }
@@ -954,7 +1027,14 @@ impl Core {
             upper.push(u);
             cased_any.push(a);
         }
-        let mut text = Text { covered: vec![false; words.len()], words, info, capital, upper, cased_any };
+        let mut text = Text {
+            covered: vec![false; words.len()],
+            words,
+            info,
+            capital,
+            upper,
+            cased_any,
+        };
         let mut candidates = exact(index, &text);
         for c in &candidates {
             text.covered[c.start..c.end].iter_mut().for_each(|x| *x = true);
@@ -989,7 +1069,11 @@ impl Core {
                 .collect()
         };
         let terms = terms_out(&index.terms, &|i| i.term_start);
-        let idioms = if terms.is_empty() { Vec::new() } else { terms_out(&index.idioms, &|i| i.idiom_start) };
+        let idioms = if terms.is_empty() {
+            Vec::new()
+        } else {
+            terms_out(&index.idioms, &|i| i.idiom_start)
+        };
         (entities, terms, idioms)
     }
 }
@@ -997,7 +1081,6 @@ impl Core {
 /// Blank elisions (l', qu'…) and dashed articles (al-, ash-…) (`normalised_text`), then turn
 /// apostrophes and dashes into spaces. Only the lowercased copy is changed: it alone says where
 /// words are; the cased copy is read at the same places for capitals.
-#[inline(never)]
 fn blank_dropped(index: &Index, lower: &mut [char]) {
     let n = lower.len();
     let mut blanks: Vec<(usize, usize)> = Vec::new();
@@ -1038,12 +1121,13 @@ fn is_everyday(text: &Text, start: usize, end: usize) -> bool {
 }
 
 /// The exact pass: aliases whose key sequence is the text's, then their own spelling or a variant.
-#[inline(never)]
 fn exact(index: &Index, text: &Text) -> Vec<Candidate> {
     let mut out = Vec::new();
     let n = text.words.len();
     for first in 0..n {
-        let Some(k) = text.info[first].key_id else { continue };
+        let Some(k) = text.info[first].key_id else {
+            continue;
+        };
         let mut node = match index.trie.get(&(0, k)) {
             Some(&node) => node,
             None => continue,
@@ -1054,15 +1138,27 @@ fn exact(index: &Index, text: &Text) -> Vec<Candidate> {
                 let alias = &index.aliases[i as usize];
                 let found = &text.words[first..last];
                 if found.iter().copied().eq(alias.words.iter().map(|w| w.as_str())) {
-                    out.push(Candidate { start: first, end: last, alias: i, score: EXACT_SCORE });
+                    out.push(Candidate {
+                        start: first,
+                        end: last,
+                        alias: i,
+                        score: EXACT_SCORE,
+                    });
                 } else if !alias.strict && !is_everyday(text, first, last) {
-                    out.push(Candidate { start: first, end: last, alias: i, score: KEY_SCORE });
+                    out.push(Candidate {
+                        start: first,
+                        end: last,
+                        alias: i,
+                        score: KEY_SCORE,
+                    });
                 }
             }
             if last >= n {
                 break;
             }
-            let Some(k) = text.info[last].key_id else { break };
+            let Some(k) = text.info[last].key_id else {
+                break;
+            };
             match index.trie.get(&(node, k)) {
                 Some(&next) => node = next,
                 None => break,
@@ -1074,7 +1170,6 @@ fn exact(index: &Index, text: &Text) -> Vec<Candidate> {
 }
 
 /// The fuzzy pass: around each probe word, the best window of each alias it hits.
-#[inline(never)]
 fn fuzzy(index: &Index, text: &Text) -> Vec<Candidate> {
     let mut out = Vec::new();
     let size = text.words.len();
@@ -1135,7 +1230,6 @@ fn fuzzy(index: &Index, text: &Text) -> Vec<Candidate> {
 }
 
 /// Whether the text's capitals fit the alias (`Engine._cased`).
-#[inline(never)]
 fn is_cased(index: &Index, text: &Text, c: &Candidate) -> bool {
     let alias = &index.aliases[c.alias as usize];
     if alias.acronym {
@@ -1151,9 +1245,15 @@ fn is_cased(index: &Index, text: &Text, c: &Candidate) -> bool {
 }
 
 /// Longest non-overlapping spans (exact spellings first), then the best alias per span and entity.
-#[inline(never)]
 fn resolve(index: &Index, candidates: &[Candidate]) -> Vec<Candidate> {
-    let rank = |c: &Candidate| (c.score < KEY_SCORE, c.start as i64 - c.end as i64, -c.score, c.start);
+    let rank = |c: &Candidate| {
+        (
+            c.score < KEY_SCORE,
+            c.start as i64 - c.end as i64,
+            -c.score,
+            c.start,
+        )
+    };
     let mut order: Vec<&Candidate> = candidates.iter().collect();
     order.sort_by(|a, b| rank(a).partial_cmp(&rank(b)).unwrap_or(std::cmp::Ordering::Equal));
     let mut kept: FxHashSet<(usize, usize)> = FxHashSet::default();
