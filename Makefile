@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml $(NATIVE)
 	@bash deploy/setup-system.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -qq -e '.[dev]'  # -qq: not setuptools' editable-install notice
 	@$(BIN)/python -c 'import processors.matching._native' 2>/dev/null || { \
 	  echo "setup: the matching engine's native pass did not build (is cargo >= 1.78 on PATH?)" >&2; exit 1; }
 	@rm -f $(VENV)/.installed-* && touch $@
