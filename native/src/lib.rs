@@ -700,7 +700,8 @@ impl<'a> Text<'a> {
             joined_n,
             plain_n: sizes.iter().sum(),
             capitalised: self.capital[start..end].iter().any(|&c| c),
-            particle: sizes.iter().any(|&n| n <= MAX_PARTICLE_CHARS),
+            // a name particle (Bou Kamal), not a common word ("à Roissy" is not Arosia)
+            particle: sizes.iter().zip(infos).any(|(&n, i)| n <= MAX_PARTICLE_CHARS && !i.common),
             patterns: Default::default(),
         }))
     }

@@ -332,8 +332,9 @@ class _Window:
         self._plain_bones: str | None = None
         self.capitalised = any(w[0].isupper() for w in cased)
         #: a word of a particle's length: only then may the window have a word more than the alias
-        #: (Bou Kamal for Boukamal, Deir ez Zor for Deir Zor)
-        self.particle = any(len(w) <= MAX_PARTICLE_CHARS for w in ws)
+        #: (Bou Kamal for Boukamal, Deir ez Zor for Deir Zor); not a common word: "à Roissy" is
+        #: not a spelling of Arosia
+        self.particle = any(len(w) <= MAX_PARTICLE_CHARS and w not in COMMON_WORDS for w in ws)
 
     def score(self, alias_id: int, alias: Alias) -> Candidate | None:
         """The fuzzy candidate of this window for ``alias``, if they are close enough."""

@@ -223,6 +223,8 @@ regions:
   - {name: Franca}
   - {name: Arica}
   - {name: Idlib}
+  - {name: Västerås, aliases: [Arosia]}
+  - {name: Abu Kamal, aliases: [Boukamal]}
 escalations:
   - name: air strike
     terms: {en: [air strike]}
@@ -239,6 +241,8 @@ escalations:
         ("Franca and Saharsa", {"Franca", "Saharsa"}),  # listed spellings still match
         ("Syrian Democratic Force units", {"Syrian Democratic Forces"}),  # everyday words inside a name
         ("near Idleb", {"Idlib"}),  # rare spellings are what the fuzzy pass is for
+        ("Le trafic aérien à Roissy.", set()),  # a common word is not a name particle: not Arosia
+        ("Frappes sur Bou Kamal.", {"Abu Kamal"}),  # a name particle is
     ],
 )
 def test_everyday_words_are_never_variants_of_a_place(
