@@ -467,8 +467,6 @@ impl FoldTable {
 /// What a word is to the engine; depends only on the word, so remembered.
 struct WordInfo {
     key: String,
-    key_bones: String,
-    plain_bones: String,
     key_id: Option<u32>,
     common: bool,
     everyday: bool,
@@ -574,9 +572,7 @@ impl Index {
         }
         WordInfo {
             key_id: self.key_ids.get(&k).copied(),
-            plain_bones: skeleton(word),
             key: k,
-            key_bones,
             common,
             everyday,
             term_start: self.terms.first.contains_key(word),
@@ -628,8 +624,15 @@ impl Window {
             Pattern::new(match which {
                 0 => self.joined.chars().collect(),
                 1 => words.iter().flat_map(|w| w.chars()).collect(),
-                2 => infos.iter().flat_map(|i| i.key_bones.chars()).collect(),
-                _ => infos.iter().flat_map(|i| i.plain_bones.chars()).collect(),
+                // skeletons of the keys, of the words: only windows near a probe need them
+                2 => infos
+                    .iter()
+                    .flat_map(|i| skeleton(&i.key).chars().collect::<Vec<_>>())
+                    .collect(),
+                _ => words
+                    .iter()
+                    .flat_map(|w| skeleton(w).chars().collect::<Vec<_>>())
+                    .collect(),
             })
         })
     }

@@ -23,13 +23,16 @@ from processors.matching.aliases import Alias
 from processors.matching.common import COMMON_WORDS
 from processors.matching.everyday import EVERYDAY_WORDS
 from processors.matching.folding import HYPHENS, fold_char
-from processors.matching.normalise import WORD_MEMORY
 from processors.matching.terms import Term
 
 try:
     from processors.matching import _native  # type: ignore[attr-defined]
 except ImportError:  # built without Rust: the Python path serves
     _native = None
+
+#: Distinct words the native pass remembers (key, anchors hit) before it starts again: ~0.28 kB
+#: each, so ~28 MB at most; a news stream's working vocabulary fits many times over.
+WORD_MEMORY = 100_000
 
 #: ``WIREWATCH_MATCHING``: ``auto`` (native when built), ``native`` (required) or ``python``.
 MODE_ENV = "WIREWATCH_MATCHING"
