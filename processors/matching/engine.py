@@ -8,7 +8,10 @@ One evaluation: normalise the text once (``normalise``), run the exact pass
 over transliteration keys (``aliases.ExactIndex``) and the fuzzy pass over
 blocked candidates (``fuzzy.FuzzyIndex``), keep the longest non-overlapping
 entity matches, find escalation terms (``terms``), then fire rules
-(``rules``).
+(``rules``). When the native pass is built (``native.py``, ``native/``), it
+does all of that up to the entity matches and the raw term matches in one
+call; sentence ends, idioms, the ``Match`` records and the rules stay here,
+shared by both paths.
 """
 
 from __future__ import annotations
@@ -240,7 +243,9 @@ class Engine:
             alias = self.aliases[c.alias]
             entity = self.entities[alias.entity]
             begin, end = with_article(text, spans[c.start][0]), spans[c.end - 1][1]
-            out.append(Match(entity.name, entity.kind, alias.spelling, text[begin:end], c.score, begin, end))
+            out.append(
+                Match.of(entity.name, entity.kind, alias.spelling, text[begin:end], c.score, begin, end)
+            )
         return out
 
     def _term_matches(self, terms: list[TermMatch], kept: set[Span], text: str, spans: Spans) -> list[Match]:

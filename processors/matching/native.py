@@ -2,14 +2,15 @@
 
 ``pip install`` compiles ``native/`` into ``processors.matching._native``
 when a Rust toolchain is present (setuptools-rust); without one the engine
-runs its Python path, which gives the same decisions, ~3× slower. Set
+runs its Python path, which gives the same decisions, about 4× slower. Set
 ``WIREWATCH_MATCHING=python`` to force the Python path (for comparison);
 ``WIREWATCH_MATCHING=native`` makes a missing build an error instead of a
 fallback (the test suite and CI use it, so a broken build cannot hide).
 
-The native ``Core`` takes over from the folded text to the entity matches
-kept after overlaps and the raw escalation-term and idiom matches; see
-``native/src/lib.rs`` for the rules it mirrors.
+The native ``Core`` takes over from the raw text (or, for a text with a
+character outside its fold table, from the text folded here) to the entity
+matches kept after overlaps and the raw escalation-term and idiom matches;
+see ``native/src/lib.rs`` for the rules it mirrors.
 """
 
 from __future__ import annotations
