@@ -17,6 +17,15 @@ again after the assignment's seek, and every stage is replay-safe. An
 agent's own ack during a rebalance is left out too; that costs a replay,
 never a loss.
 
+Skipped records are read again because the assignment seeks every stream
+partition to its committed offset. aiokafka's ``seek_to_committed`` moves
+only partitions committed past offset 0, though: a partition with nothing
+committed yet (a worker killed before its first commit) kept the position
+its fetcher had reached, past the records faust had fetched and dropped, and
+the worker sat idle with them waiting until the watchdog restarted it (one
+crash-and-restart in three, ~30 s late). Such partitions are now sent to
+the beginning, where the app's reset policy (``earliest``) starts them.
+
 It also commits only once the table writes those records made are sent.
 faust queues changelog records in its producer buffer, and its flush before
 a commit gives up after 0.1 s without progress; a commit can then pass a
@@ -60,6 +69,15 @@ class HandledOnlyConsumer(Consumer):
                 )
             notify(self._waiting_for_ack)
         return False
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed = await super().seek_to_committed()
+        unset = [tp for tp, offset in committed.items() if not offset and not self._is_changelog_tp(tp)]
+        if unset:  # nothing committed (or 0): aiokafka left them where its fetcher was
+            # the app resets to ``earliest`` (app.py): the beginning is where they start
+            await self._thread.seek_to_beginning(*unset)
+            log.debug("no committed offset: %s read from the beginning", sorted(unset))
+        return committed
 
     async def _commit(self, offsets: Mapping[TP, int]) -> bool:
         producer = self.app.producer

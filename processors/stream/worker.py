@@ -68,8 +68,9 @@ def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegi
 def supervise_worker(args: list[str]) -> int:
     """Run the faust worker as a child process; start it again, loudly, when it exits stalled.
 
-    faust can come back from a crash-time rebalance with an idle fetcher; the
-    worker's watchdog then exits with ``RESTART_EXIT``. SIGTERM/SIGINT are passed
+    A worker that handles nothing while records wait on its partitions (the
+    idle fetcher of ``offsets.HandledOnlyConsumer``'s docstring, fixed at its
+    cause; this stays as the safety net) exits with ``RESTART_EXIT``. SIGTERM/SIGINT are passed
     on; if this process is killed, the child is killed too (a crash stays a crash).
     """
     import signal

@@ -21,6 +21,7 @@ def message(offset: int, generation: int) -> Message:
 APP = faust.App("offsets-test", broker="kafka://127.0.0.1:9")  # never connects
 APP.transport.Consumer = HandledOnlyConsumer
 APP.topics._acking_topics.add(ITEMS.topic)
+STORIES = APP.Table("stories", default=int)  # a table, so the app has a changelog topic
 
 
 def consumer_in_generation(generation: int) -> HandledOnlyConsumer:
@@ -55,3 +56,33 @@ def test_acks_while_the_flow_is_suspended_are_left_for_the_replay() -> None:
     for n in range(2):  # read again after the assignment's seek, and handled
         assert consumer.ack(message(n, 2))
     assert consumer._new_offset(ITEMS) == 2
+
+
+class _Thread:
+    """The consumer thread's seeks, recorded: aiokafka left out, as in its ``seek_to_committed``."""
+
+    def __init__(self, committed: dict[TP, int | None]):
+        self.committed = committed
+        self.to_beginning: list[TP] = []
+
+    async def seek_to_committed(self) -> dict[TP, int | None]:
+        return self.committed
+
+    async def seek_to_beginning(self, *tps: TP) -> None:
+        self.to_beginning.extend(tps)
+
+
+def test_partitions_with_nothing_committed_are_read_again_from_the_beginning() -> None:
+    # aiokafka seeks only partitions committed past 0; the others kept their fetch position,
+    # past records faust fetched and dropped in the rebalance: the worker sat idle with them.
+    import asyncio
+
+    consumer = consumer_in_generation(2)
+    changelog = TP(STORIES.changelog_topic.get_topic_name(), 0)
+    assert consumer._is_changelog_tp(changelog)
+    never, zero, some = TP("items", 0), TP("items", 1), TP("items", 2)
+    thread = _Thread({never: None, zero: 0, some: 7, changelog: None})
+    consumer._thread = thread  # type: ignore[assignment]
+    committed = asyncio.run(consumer.seek_to_committed())
+    assert committed == thread.committed
+    assert sorted(thread.to_beginning) == [never, zero]  # not the committed one, not the changelog
