@@ -889,7 +889,7 @@ impl Core {
         if lower_c.iter().any(|&c| c == '\'' || c == '-') {
             blank_dropped(index, &mut lower_c);
         }
-        // Words: runs of non-spaces; standalone article words blanked.
+        // Words: runs of non-spaces, without the standalone article words (Front al Nosra).
         let mut bounds: Vec<(usize, usize)> = Vec::new();
         let mut i = 0;
         let n = lower_c.len();
@@ -903,7 +903,7 @@ impl Core {
                 i += 1;
             }
             let w = &lower_c[start..i];
-            if self.index.article_words.iter().any(|a| a[..] == *w) {
+            if index.article_words.iter().any(|a| a[..] == *w) {
                 continue;
             }
             bounds.push((start, i));
@@ -978,7 +978,7 @@ impl Core {
             .into_iter()
             .map(|c| {
                 let begin = span(c.start).0;
-                let begin = original.map_or(begin, |o| begin - self.index.fold.article_before(o, begin));
+                let begin = original.map_or(begin, |o| begin - index.fold.article_before(o, begin));
                 (begin, span(c.end - 1).1, c.alias, c.score)
             })
             .collect();
