@@ -328,7 +328,7 @@ struct Terms {
 }
 
 impl Terms {
-    fn new(terms: Vec<Vec<Option<Vec<String>>>>) -> Self {
+    fn new(terms: Vec<PhraseSlots>) -> Self {
         let mut first: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let slots: Vec<Vec<Option<FxHashSet<String>>>> = terms
             .into_iter()
@@ -721,6 +721,30 @@ fn case_flags(word: &[char]) -> (bool, bool, bool) {
     (capital, upper, any_cased)
 }
 
+/// What Python compiled for one alias: `(entity, words, keys, (strict, acronym, proper,
+/// one_word), threshold, (joined, plain, key_bones, plain_bones), anchor)` (anchor -1 for none).
+type CompiledAlias = (
+    usize,
+    Vec<String>,
+    Vec<String>,
+    (bool, bool, bool, bool),
+    f64,
+    (String, String, String, String),
+    i64,
+);
+/// One phrase: per word, its accepted forms, or `None` for a `*` gap.
+type PhraseSlots = Vec<Option<Vec<String>>>;
+/// One fold-table character: `(char, folded, folded lowercase, isalnum, is a dash)`.
+type FoldEntry = (char, char, char, bool, bool);
+/// Key pairs, elided words, Arabic articles, article words, plural endings.
+type SpellingTables = (
+    Vec<(String, String)>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+);
+
 type EntityOut = (usize, usize, u32, f64);
 type TermOut = (usize, usize, u32, usize, usize, usize, usize);
 
@@ -745,31 +769,17 @@ impl Core {
     /// proper, one_word), threshold, (joined, plain, key_bones, plain_bones), anchor)` (anchor
     /// -1 for none), the common and everyday words, and the slots of every term and idiom.
     #[new]
-    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)]
     #[pyo3(signature = (aliases, common, everyday, terms, idioms, fold, spelling, constants, memory_words))]
     fn new(
         py: Python<'_>,
-        aliases: Vec<(
-            usize,
-            Vec<String>,
-            Vec<String>,
-            (bool, bool, bool, bool),
-            f64,
-            (String, String, String, String),
-            i64,
-        )>,
+        aliases: Vec<CompiledAlias>,
         common: Vec<String>,
         everyday: Vec<String>,
-        terms: Vec<Vec<Option<Vec<String>>>>,
-        idioms: Vec<Vec<Option<Vec<String>>>>,
-        fold: Vec<(char, char, char, bool, bool)>,
-        spelling: (
-            Vec<(String, String)>,
-            Vec<String>,
-            Vec<String>,
-            Vec<String>,
-            Vec<String>,
-        ),
+        terms: Vec<PhraseSlots>,
+        idioms: Vec<PhraseSlots>,
+        fold: Vec<FoldEntry>,
+        spelling: SpellingTables,
         constants: Vec<(String, f64)>,
         memory_words: usize,
     ) -> PyResult<Self> {
@@ -789,7 +799,6 @@ impl Core {
     /// typographic marks: nearly all French and English copy); else `None`, and the caller
     /// folds in Python and calls `scan`. Entity starts already include a dropped article
     /// written before the name (Al-Qaïda), as `normalise.with_article` finds it.
-    #[allow(clippy::type_complexity)]
     fn scan_text(&self, text: &str) -> Option<(Vec<EntityOut>, Vec<TermOut>, Vec<TermOut>)> {
         let fold = &self.index.fold;
         let mut original = Vec::with_capacity(text.len());
@@ -813,7 +822,6 @@ impl Core {
     /// original text (`origin` maps folded to original indexes when folding
     /// changed lengths; `length` is the original's); terms and idioms
     /// `(first word, end word, term, start, end, end of first word, start of last word)`.
-    #[allow(clippy::type_complexity)]
     #[pyo3(signature = (cased, lower, origin, length))]
     fn scan(
         &self,
@@ -876,7 +884,6 @@ impl Core {
 impl Core {
     /// The pass itself; `original` (the raw text, when it folded one character per character)
     /// lets entity starts take in their dropped article.
-    #[allow(clippy::type_complexity)]
     fn run(
         &self,
         cased_c: Vec<char>,
@@ -1001,29 +1008,14 @@ impl Core {
 }
 
 /// The index of one watchlist, from what Python compiled (see `Core::new`).
-#[allow(clippy::type_complexity)]
 fn build_index(
-    aliases: Vec<(
-        usize,
-        Vec<String>,
-        Vec<String>,
-        (bool, bool, bool, bool),
-        f64,
-        (String, String, String, String),
-        i64,
-    )>,
+    aliases: Vec<CompiledAlias>,
     common: Vec<String>,
     everyday: Vec<String>,
-    terms: Vec<Vec<Option<Vec<String>>>>,
-    idioms: Vec<Vec<Option<Vec<String>>>>,
-    fold: Vec<(char, char, char, bool, bool)>,
-    spelling: (
-        Vec<(String, String)>,
-        Vec<String>,
-        Vec<String>,
-        Vec<String>,
-        Vec<String>,
-    ),
+    terms: Vec<PhraseSlots>,
+    idioms: Vec<PhraseSlots>,
+    fold: Vec<FoldEntry>,
+    spelling: SpellingTables,
 ) -> Index {
     let (key_pairs, elided, articles, article_words, plural_endings) = spelling;
     let article_words: Vec<Vec<char>> = article_words.iter().map(|w| chars(w)).collect();
