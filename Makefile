@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache  # the dependency rule (pyproject.toml [tool.importlinter])
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	cargo fmt --manifest-path native/Cargo.toml --check
 	cargo clippy --manifest-path native/Cargo.toml --release -q -- -D warnings

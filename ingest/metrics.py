@@ -1,8 +1,8 @@
 """Prometheus metrics of the ingest service, built on an injectable registry.
 
 Labels are bounded: ``feed`` is an id from the feed list, ``outcome`` one of
-``OUTCOMES``, ``lang`` one of fr, en, unknown. Created once per process with
-``IngestMetrics.create(REGISTRY)`` (a fresh ``CollectorRegistry()`` in tests).
+``OUTCOMES`` (the metric catalogue's ``INGEST_OUTCOMES``), ``lang`` one of fr, en, unknown.
+Created once per process with ``IngestMetrics.create(REGISTRY)`` (a fresh ``CollectorRegistry()`` in tests).
 """
 
 from __future__ import annotations
@@ -11,25 +11,8 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-#: Every value the ``outcome`` label takes: success, 304, and each kind of failure.
-OUTCOMES = (
-    "ok",
-    "not_modified",
-    "timeout",
-    "connect",
-    "transport",
-    "http_4xx",
-    "http_5xx",
-    "http_error",
-    "rate_limited",
-    "too_large",
-    "redirect",
-    "bad_url",
-    "blocked",
-    "bad_body",
-    "publish",
-    "error",
-)
+from wirewatch.observability.catalogue import INGEST_OUTCOMES as OUTCOMES
+
 SUCCESS = frozenset({"ok", "not_modified"})
 
 

@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from ingest.metrics import OUTCOMES as INGEST_OUTCOMES
-
 Kind = Literal["counter", "gauge", "histogram"]
 Service = Literal["ingest", "process", "deliver"]
 
@@ -30,6 +28,27 @@ PORT_SETTINGS: dict[Service, str] = {
 
 #: Series Prometheus itself creates for every scrape target; panels and rules may name them.
 PROMETHEUS_OWN = frozenset({"up"})
+
+#: Every value the ingest ``outcome`` label takes: success, 304, and each kind of failure.
+#: Kept here, and imported by ``ingest.metrics``, because the kernel imports no service.
+INGEST_OUTCOMES = (
+    "ok",
+    "not_modified",
+    "timeout",
+    "connect",
+    "transport",
+    "http_4xx",
+    "http_5xx",
+    "http_error",
+    "rate_limited",
+    "too_large",
+    "redirect",
+    "bad_url",
+    "blocked",
+    "bad_body",
+    "publish",
+    "error",
+)
 
 #: What each label's values are drawn from (the bound that keeps series counts finite).
 LABEL_BOUNDS: dict[str, str] = {
