@@ -238,11 +238,6 @@ def _rebalance_listener(service: DeliveryService, consumer: Any) -> Any:
     return Listener()
 
 
-def group_id(settings: Settings) -> str:
-    """The consumer group of ``wirewatch deliver``: ``<prefix>.deliver``."""
-    return f"{settings.topic_prefix}.deliver"
-
-
 async def run_deliver(
     settings: Settings,
     channels: ChannelsConfig | Path | str,
@@ -278,7 +273,7 @@ async def run_deliver(
     kafka = {"bootstrap_servers": settings.kafka_bootstrap, **settings.kafka_client_config()}
     producer = AIOKafkaProducer(acks="all", enable_idempotence=True, **kafka)
     consumer = AIOKafkaConsumer(
-        group_id=group_id(settings),
+        group_id=topics.deliver_group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_interval_ms=600_000,
@@ -297,7 +292,7 @@ async def run_deliver(
         except KafkaError as exc:
             raise BrokerError(f"Kafka at {settings.kafka_bootstrap} does not answer: {exc}") from None
         tasks = service.start_lanes()
-        log.info("delivering %s with group %s", topics.alerts, group_id(settings))
+        log.info("delivering %s with group %s", topics.alerts, topics.deliver_group)
         await _consume(service, consumer, stop, topics.alerts)
     finally:
         await service.stop_lanes(tasks)

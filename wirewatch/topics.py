@@ -45,6 +45,31 @@ class Topics:
         """Alerts that exhausted their delivery attempts on some channel."""
         return f"{self.prefix}.deliveries.dlq.v1"
 
+    @property
+    def processor_group(self) -> str:
+        """Consumer group of the processor workers; also faust's app id, which names its changelogs.
+
+        The two groups are spelled differently (``-`` and ``.``) for a reason that outlives
+        taste: renaming a group orphans its committed offsets (and, for the processor, its
+        changelog topics and so every open story), so the names stay as deployments know them.
+        """
+        return f"{self.prefix}-processor"
+
+    @property
+    def deliver_group(self) -> str:
+        """Consumer group of ``wirewatch deliver`` (see ``processor_group`` for the spelling)."""
+        return f"{self.prefix}.deliver"
+
+    @property
+    def candidates(self) -> str:
+        """The processor's internal hand-off of candidates, keyed and routed by rule."""
+        return f"{self.prefix}.processor.candidates.v1"
+
+    @property
+    def mentions(self) -> str:
+        """The processor's internal hand-off of mentions, keyed and routed by entity."""
+        return f"{self.prefix}.processor.mentions.v1"
+
     @classmethod
     def from_settings(cls, settings: Settings) -> Topics:
         return cls(prefix=settings.topic_prefix)

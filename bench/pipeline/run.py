@@ -26,11 +26,9 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer
 from kafka import KafkaProducer
 
-from alerts.service import group_id as deliver_group
 from bench.harness import drained, percentile, private_broker, start_service, wait_for
 from bench.matching.corpus import big_watchlist, spelling_count
 from bench.stream.processor import loadable, make_items, stage_topics
-from processors.stream.app import group_id as processor_group
 from wirewatch.records import NewsItem
 from wirewatch.settings import Settings
 from wirewatch.topics import Topics, ensure_topics
@@ -201,8 +199,8 @@ def main() -> None:
         clock = AlertClock(tmp / "var" / "alerts.jsonl")
         try:
             groups = [
-                (processor_group(settings), stage_topics(topics)),
-                (deliver_group(settings), [topics.alerts]),
+                (topics.processor_group, stage_topics(topics)),
+                (topics.deliver_group, [topics.alerts]),
             ]
             done = lambda: all(drained(bootstrap, settings, g, t) for g, t in groups)  # noqa: E731
             ready = lambda: all(w.metric("wirewatch_watchlist_info") > 0 for w in workers)  # noqa: E731

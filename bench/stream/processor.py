@@ -25,7 +25,6 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.harness import drained, percentile, private_broker, start_service, wait_for
 from bench.matching.corpus import articles, big_watchlist, spelling_count
-from processors.stream.app import group_id, internal_topics
 from wirewatch.records import Alert, NewsItem
 from wirewatch.settings import Settings
 from wirewatch.topics import Topics, ensure_topics
@@ -153,7 +152,7 @@ def latency_phase(bootstrap: str, topics: Topics, places: list[str], rate: int, 
 
 def stage_topics(topics: Topics) -> list[str]:
     """Every topic the processor group consumes."""
-    return [topics.items, *internal_topics(topics)]
+    return [topics.items, topics.candidates, topics.mentions]
 
 
 def main() -> None:
@@ -197,7 +196,7 @@ def main() -> None:
             assert wait_for(lambda: done() >= args.items, 900, every_s=0.1)
             first_stage = (args.items - n0) / (time.perf_counter() - t0)
             # The stories and surge stages drain their own topics after the first stage.
-            group = group_id(settings)
+            group = topics.processor_group
             assert wait_for(
                 lambda: drained(bootstrap, settings, group, stage_topics(topics)), 900, every_s=0.5
             )

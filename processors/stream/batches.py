@@ -64,22 +64,20 @@ class MentionBatch(_Batch[Mention]):
 
 
 def decode_candidates(raw: bytes) -> list[Candidate]:
-    """The candidates of one record: a batch, or one candidate as written before batching."""
-    return _decode(raw, CandidateBatch, Candidate)
+    """The candidates of one hand-off record; raises ``RecordError`` for a bad one."""
+    return _decode(raw, CandidateBatch, "candidate")
 
 
 def decode_mentions(raw: bytes) -> list[Mention]:
-    """The mentions of one record: a batch, or one mention as written before batching."""
-    return _decode(raw, MentionBatch, Mention)
+    """The mentions of one hand-off record; raises ``RecordError`` for a bad one."""
+    return _decode(raw, MentionBatch, "mention")
 
 
-def _decode(raw: bytes, batch: type[_Batch[Any]], single: type[Entry]) -> list[Entry]:
+def _decode(raw: bytes, batch: type[_Batch[Any]], kind: str) -> list[Any]:
     try:
-        if raw.lstrip()[:11] == b'{"entries":':
-            return list(batch.model_validate_json(raw).entries)
-        return [single.model_validate_json(raw)]
+        return list(batch.model_validate_json(raw).entries)
     except ValidationError as exc:
-        raise RecordError(f"bad {single.__name__.lower()} record: {exc.errors()[0]['msg']}") from exc
+        raise RecordError(f"bad {kind} record: {exc.errors()[0]['msg']}") from exc
 
 
 class Outbox(Generic[Entry]):

@@ -56,6 +56,10 @@ def decode_watchlist(value: bytes | None, where: str) -> Watchlist:
     return parse_watchlist(text, where)
 
 
+#: Longest wait between two attempts to follow the watchlist topic.
+MAX_RETRY_DELAY_S = 30.0
+
+
 @dataclass
 class WatchlistFollower:
     """Reads the watchlist topic from the start and keeps ``holder`` current."""
@@ -117,6 +121,22 @@ class WatchlistFollower:
                             await self._adopt(wl)
         finally:
             await consumer.stop()
+
+    async def follow(self) -> None:
+        """``run`` for the worker's lifetime: a failure is logged and retried with backoff.
+
+        Takes no argument: faust passes the app to a task that takes one.
+        """
+        delay = 1.0
+        while True:
+            try:
+                await self.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("watchlist follower failed; retrying in %.0f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_DELAY_S)
 
     async def _from_file(self, publish: bool) -> Watchlist:
         watchlist = load_watchlist(self.fallback)

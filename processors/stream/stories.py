@@ -171,8 +171,6 @@ class StoryStore:
         meta = self.table.get(meta_key) or {"offset": -1}
         if offset <= int(meta["offset"]):
             return None
-        for old in meta.get("emitted", ()):  # copies kept for replays by earlier versions
-            self.table.pop(f"emitted|{c.rule}|{old}", None)
         alert = self._apply(c)
         swept = meta.get("swept")
         if swept is None or c.at - datetime.fromisoformat(swept) > self.window / 6:

@@ -14,7 +14,7 @@ busy, not stalled, and restarting it would only start that work again.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 
@@ -43,3 +43,25 @@ class Watchdog:
     def idle_s(self, now: float) -> float:
         """Seconds since the last progress."""
         return now - self._since
+
+
+@dataclass
+class StallCheck:
+    """A ``Watchdog`` fed from the running worker: each reading is a callable.
+
+    ``handled``: records the stages handled; ``recovered``: a mark that moves
+    while tables recover; ``starting``: the first engine is not built yet;
+    ``waiting``: records not yet committed on the worker's own partitions.
+    """
+
+    watchdog: Watchdog
+    handled: Callable[[], int]
+    recovered: Callable[[], Hashable]
+    starting: Callable[[], bool]
+    waiting: Callable[[], int]
+
+    def stalled(self, now: float) -> tuple[bool, int]:
+        """Whether the worker is stuck, and how many records wait on its partitions."""
+        waiting = self.waiting()
+        stuck = self.watchdog.stalled(now, self.handled(), self.recovered(), self.starting(), waiting)
+        return stuck, waiting

@@ -7,9 +7,9 @@ import time
 
 from kafka import KafkaProducer
 
-from processors.stream.app import group_id
 from tests.integration.stream.conftest import Stream, news
 from wirewatch.records import Alert
+from wirewatch.topics import Topics
 
 REGIONS = ("Idleb", "Hama", "Alep")
 
@@ -88,6 +88,6 @@ def test_items_arriving_while_a_batch_is_handled_are_all_matched(stream: Stream)
     # so the worker that owns the item after a rebalance restores its entry.
     on_items = stream.read(stream.topics.items, lambda rs: len(rs) >= len(items))
     item_partition = {r.key.decode(): r.partition for r in on_items}
-    changelog = f"{group_id(stream.settings)}-seen-changelog"
+    changelog = f"{Topics.from_settings(stream.settings).processor_group}-seen-changelog"
     entries = stream.read(changelog, lambda rs: len({r.key for r in rs}) >= len(items))
     assert {json.loads(r.key): r.partition for r in entries} == item_partition

@@ -9,6 +9,7 @@ from test_stories import T0, WINDOW, cand
 
 from processors.stream.batches import (
     CandidateBatch,
+    MentionBatch,
     Outbox,
     WriteBack,
     decode_candidates,
@@ -61,13 +62,15 @@ def mention(entity: str, n: int) -> Mention:
     )
 
 
-def test_records_round_trip_and_old_single_records_still_decode() -> None:
+def test_records_round_trip_and_anything_else_is_a_bad_record() -> None:
     batch = CandidateBatch(entries=[cand("a", "AFP"), cand("b", "BBC")])
     assert [c.item.id for c in decode_candidates(batch.to_bytes())] == ["a", "b"]
-    assert [c.item.id for c in decode_candidates(cand("c", "AFP").to_bytes())] == ["c"]
-    assert [m.entity for m in decode_mentions(mention("Hama", 1).to_bytes())] == ["Hama"]
+    mentions = MentionBatch(entries=[mention("Hama", 1), mention("Idlib", 2)])
+    assert [m.entity for m in decode_mentions(mentions.to_bytes())] == ["Hama", "Idlib"]
     with pytest.raises(RecordError, match="bad candidate record"):
         decode_candidates(b'{"entries": [{"rule": 1}]}')
+    with pytest.raises(RecordError, match="bad mention record"):
+        decode_mentions(mention("Hama", 1).to_bytes())  # one entry alone is not a hand-off record
 
 
 def test_write_back_reads_its_own_writes_and_writes_each_key_once() -> None:

@@ -1,11 +1,11 @@
-"""Only records an agent handled reach the commit (processors/stream/offsets.py)."""
+"""Only records an agent handled reach the commit (processors/stream/faust_compat.py)."""
 
 from __future__ import annotations
 
 import faust
 from faust.types.tuples import TP, Message
 
-from processors.stream.offsets import HandledOnlyConsumer
+from processors.stream.faust_compat import HandledOnlyConsumer
 
 ITEMS = TP("items", 0)
 

@@ -130,14 +130,6 @@ def test_inputs_replayed_against_state_that_never_landed_give_the_same_alert_ids
     assert [a and a.alert_id for a in replayed] == [a and a.alert_id for a in emitted]
 
 
-def test_copies_kept_for_replays_by_earlier_versions_are_dropped() -> None:
-    table: dict[str, object] = {"offset|default": {"offset": 3, "emitted": [2, 3]}, "emitted|default|2": "{}"}
-    table["emitted|default|3"] = "{}"
-    StoryStore(table, WINDOW).apply(cand("a", "AFP"), 4)
-    assert not [k for k in table if k.startswith("emitted|")]
-    assert table["offset|default"] == {"offset": 4, "swept": T0.isoformat()}
-
-
 def test_story_ids_do_not_depend_on_wall_clock_or_process() -> None:
     a = StoryStore({}, WINDOW).apply(cand("x", "AFP"), 5)
     b = StoryStore({}, WINDOW).apply(cand("x", "AFP"), 9)
