@@ -40,7 +40,7 @@ def deliver(
 
     from alerts.config import load_channels
     from alerts.metrics import AlertsMetrics
-    from alerts.service import group_id, run_deliver
+    from alerts.service import run_deliver
     from wirewatch.errors import BrokerError
     from wirewatch.lag import LagReporter, lag_gauge
     from wirewatch.logs import setup_logging
@@ -59,7 +59,7 @@ def deliver(
     lag = LagReporter(
         settings,
         settings.kafka_bootstrap,
-        group_id(settings),
+        Topics.from_settings(settings).deliver_group,
         [Topics.from_settings(settings).alerts],
         lag_gauge(REGISTRY),
     )

@@ -10,7 +10,8 @@
     ├── FeedError              a feed could not be fetched or parsed
     │   ├── FetchError         transport, status, size or redirect trouble
     │   └── ParseError         the body is not a usable feed
-    └── DeliveryError          an alert could not be delivered to a channel
+    ├── DeliveryError          an alert could not be delivered to a channel
+    └── DependencyError        an installed library is not the one the code was written for
 
 Libraries raise these; the CLI turns them into one line on stderr and a
 non-zero exit (2 for invalid input, 1 for everything else).
@@ -84,3 +85,7 @@ class ParseError(FeedError):
 
 class DeliveryError(WirewatchError):
     """An alert could not be delivered to a channel."""
+
+
+class DependencyError(WirewatchError):
+    """An installed library is not the version, or lacks the parts, Wirewatch was written against."""

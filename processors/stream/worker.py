@@ -26,7 +26,7 @@ def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegi
     """
     import faust
 
-    from processors.stream.app import build_app, group_id, internal_topics
+    from processors.stream.app import build_app
     from processors.stream.metrics import ProcessorMetrics
 
     bootstrap = settings.kafka_bootstrap
@@ -40,8 +40,10 @@ def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegi
     metrics = ProcessorMetrics.create(registry)
     serve_metrics(settings.process_metrics_port, settings.metrics_host, registry)
     topics = Topics.from_settings(settings)
-    inputs = [topics.items, *internal_topics(topics)]
-    lag = LagReporter(settings, bootstrap, group_id(settings), inputs, lag_gauge(registry), interval_s=5.0)
+    inputs = [topics.items, topics.candidates, topics.mentions]
+    lag = LagReporter(
+        settings, bootstrap, topics.processor_group, inputs, lag_gauge(registry), interval_s=5.0
+    )
     lag.start()
 
     def backlog(assigned: set[tuple[str, int]]) -> int:
