@@ -39,8 +39,8 @@ from alerts.metrics import AlertsMetrics
 from alerts.offsets import OffsetTracker
 from alerts.routing import Router
 from alerts.throttle import RateLimiter
-from wirewatch.errors import BrokerError
-from wirewatch.records import Alert, RecordError
+from wirewatch.errors import BrokerError, RecordError
+from wirewatch.records import Alert
 from wirewatch.settings import Settings
 from wirewatch.topics import Topics
 

@@ -27,13 +27,13 @@ import httpx
 from prometheus_client import REGISTRY
 
 from ingest.config import FeedConfig, FeedsConfig
-from ingest.fetch import Fetcher, RetryLater, Validators, next_delay
+from ingest.fetch import Fetcher, Validators, next_delay
 from ingest.metrics import SUCCESS, IngestMetrics
 from ingest.parse import FeedSource, parse_feed
 from ingest.publish import Publisher
 from ingest.state import IngestState, state_path
 from ingest.triage import Batch, triage
-from wirewatch.errors import BrokerError, FeedError
+from wirewatch.errors import BrokerError, FeedError, RetryLater
 from wirewatch.records import utcnow
 from wirewatch.settings import Settings
 

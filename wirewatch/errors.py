@@ -7,8 +7,11 @@
     ├── BrokerError            the Kafka broker cannot be reached or started
     │   ├── ToolMissing        java or mvn is not on PATH
     │   └── BrokerStartError   the local broker did not come up (see its log)
+    ├── NativeUnavailable      WIREWATCH_MATCHING=native but the native pass is not built
+    ├── RecordError            a Kafka message value is not a valid record (also a ValueError)
     ├── FeedError              a feed could not be fetched or parsed
     │   ├── FetchError         transport, status, size or redirect trouble
+    │   │   └── RetryLater     a 429 or 503 that said when to come back
     │   └── ParseError         the body is not a usable feed
     ├── DeliveryError          an alert could not be delivered to a channel
     └── DependencyError        an installed library is not the one the code was written for
@@ -63,6 +66,16 @@ class BrokerStartError(BrokerError):
     """The local broker process failed to start or to become ready."""
 
 
+class NativeUnavailable(WirewatchError):
+    """``WIREWATCH_MATCHING=native`` but the matching engine's native pass was not built."""
+
+    exit_code = 2  # a setting the user chose
+
+
+class RecordError(WirewatchError, ValueError):
+    """A Kafka message value is not a valid record; stream consumers dead-letter it."""
+
+
 class FeedError(WirewatchError):
     """A feed could not be fetched or parsed."""
 
@@ -77,6 +90,14 @@ class FeedError(WirewatchError):
 
 class FetchError(FeedError):
     """Transport, HTTP status, size or redirect trouble while fetching a feed."""
+
+
+class RetryLater(FetchError):
+    """A 429 or 503 whose Retry-After said when to come back (``delay`` seconds, or None)."""
+
+    def __init__(self, message: str, kind: str, delay: float | None):
+        super().__init__(message, kind=kind)
+        self.delay = delay
 
 
 class ParseError(FeedError):

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from wirewatch.errors import RecordError
+
 Severity = Literal["low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
 
@@ -28,10 +30,6 @@ def severity_rank(severity: str) -> int:
 def utcnow() -> datetime:
     """Timezone-aware now, in UTC."""
     return datetime.now(UTC)
-
-
-class RecordError(ValueError):
-    """A Kafka message value is not a valid record."""
 
 
 class Record(BaseModel):

@@ -20,19 +20,11 @@ import httpx
 from ingest.config import Limits
 from ingest.fetch.body import read_capped
 from ingest.fetch.policy import parse_retry_after
-from wirewatch.errors import FetchError
+from wirewatch.errors import FetchError, RetryLater
 
 USER_AGENT = "Wirewatch/0.1 (news-monitoring feed reader; +https://github.com/wirewatch/wirewatch)"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
-
-
-class RetryLater(FetchError):
-    """A 429 or 503 whose Retry-After said when to come back (``delay`` seconds, or None)."""
-
-    def __init__(self, message: str, kind: str, delay: float | None):
-        super().__init__(message, kind=kind)
-        self.delay = delay
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from ingest.config import Limits
-from ingest.fetch import Fetcher, RetryLater, Validators
+from ingest.fetch import Fetcher, Validators
 from ingest.fetch.client import USER_AGENT
-from wirewatch.errors import FetchError
+from wirewatch.errors import FetchError, RetryLater
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
