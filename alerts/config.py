@@ -31,9 +31,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from alerts.channels.base import Channel, ChannelContext, ChannelOptions, Duration
+from alerts.channels.base import Channel, ChannelContext, ChannelOptions
 from alerts.channels.registry import ChannelRegistry
 from wirewatch.configfile import YamlDocument, load_model, read_yaml
+from wirewatch.durations import Duration
 from wirewatch.errors import ConfigError, DeliveryError, Issue
 from wirewatch.records import DEFAULT_CHANNELS
 

@@ -4,7 +4,8 @@ Read once at start by ``wirewatch ingest`` and ``wirewatch feeds check``.
 ``load_feeds`` returns a complete, valid ``FeedsConfig`` or raises
 ``ConfigError`` with a ``file:line: message`` for every problem.
 
-Durations are seconds or ``30s``/``5m``/``2h``; sizes are bytes or ``512KB``/``10MB``.
+Durations are ``wirewatch.durations`` ones (seconds, ``30s``, ``5m``, ``2h``); sizes are
+bytes or ``512KB``/``10MB``.
 """
 
 from __future__ import annotations
@@ -18,26 +19,24 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from wirewatch.configfile import YamlDocument, load_model, read_yaml
+from wirewatch.durations import Duration
 from wirewatch.errors import Issue
 
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _SIZES = {"": 1, "b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
 _AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 
 
-def _amount(value: object, units: dict[str, int], what: str) -> object:
+def _size(value: object) -> object:
     if isinstance(value, str):
         m = _AMOUNT.match(value)
         unit = m.group(2).lower() if m else None
-        if m is None or unit not in units:
-            example = "5m" if what == "duration" else "10MB"
-            raise ValueError(f"expected a {what} like {example}, got {value!r}")
-        return float(m.group(1)) * units[unit]
+        if m is None or unit not in _SIZES:
+            raise ValueError(f"expected a size like 10MB, got {value!r}")
+        return float(m.group(1)) * _SIZES[unit]
     return value
 
 
-Seconds = Annotated[float, BeforeValidator(lambda v: _amount(v, _UNITS, "duration")), Field(gt=0)]
-Bytes = Annotated[int, BeforeValidator(lambda v: _amount(v, _SIZES, "size")), Field(gt=0)]
+Bytes = Annotated[int, BeforeValidator(_size), Field(gt=0)]
 Lang = Literal["fr", "en"]
 
 
@@ -50,12 +49,12 @@ class Limits(_Strict):
 
     concurrency: int = Field(default=20, ge=1, le=1000, description="fetches in flight, all hosts")
     per_host: int = Field(default=2, ge=1, le=100, description="fetches in flight to one host")
-    connect_timeout: Seconds = 10.0
-    read_timeout: Seconds = 30.0
-    total_timeout: Seconds = 60.0
+    connect_timeout: Duration = 10.0
+    read_timeout: Duration = 30.0
+    total_timeout: Duration = 60.0
     max_bytes: Bytes = 10 * 1024 * 1024
     max_redirects: int = Field(default=5, ge=0, le=20)
-    backoff_max: Seconds = 3600.0
+    backoff_max: Duration = 3600.0
     seen_max: int = Field(default=200_000, ge=100, description="ids remembered across restarts")
     max_updates: int = Field(default=3, ge=0, description="re-publications of an item edited in place")
     block_private: bool = Field(
@@ -70,7 +69,7 @@ class FeedConfig(_Strict):
     url: str
     source: str = Field(min_length=1, description="the outlet, shown in alerts: AFP, Reuters…")
     lang: Lang | None = None
-    interval: Seconds | None = None
+    interval: Duration | None = None
     tags: list[str] = []
     max_bytes: Bytes | None = None
 
@@ -84,7 +83,7 @@ class FeedConfig(_Strict):
 
 
 class Defaults(_Strict):
-    interval: Seconds = 300.0
+    interval: Duration = 300.0
 
 
 class FeedsConfig(_Strict):

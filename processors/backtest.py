@@ -8,7 +8,6 @@ commits, nothing produced.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,24 +19,23 @@ from processors.matching import Engine
 from processors.stream import dedup
 from processors.stream.candidates import candidate_for
 from processors.stream.stories import StoryStore
-from wirewatch.errors import WirewatchError
-from wirewatch.records import Alert, NewsItem, RecordError
+from wirewatch.durations import parse_duration
+from wirewatch.errors import RecordError, WirewatchError
+from wirewatch.records import Alert, NewsItem
 from wirewatch.settings import Settings
-
-_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """``24h``, ``7d``, ``90m``, ``2w`` back from now, or an ISO-8601 time; UTC."""
-    now = now or datetime.now(UTC)
-    m = _SPAN.match(text)
-    if m:
-        return now - timedelta(**{_UNITS[m.group(2)]: float(m.group(1))})
+    """An ISO-8601 time (UTC unless it says), or a duration back from now: ``24h``, ``7d``, ``2w``.
+
+    ISO first, so a basic-format date such as ``20240101`` stays a date rather
+    than a number of seconds. Raises ``ConfigError`` naming ``--since``.
+    """
     try:
         at = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise WirewatchError(f"--since {text!r}: expected e.g. 24h, 7d, 90m or an ISO-8601 time") from None
+        span = parse_duration(text, "--since", "or an ISO-8601 time")
+        return (now or datetime.now(UTC)) - timedelta(seconds=span)
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 

@@ -17,37 +17,17 @@ appear in a reason, a log line or a ``repr``.
 from __future__ import annotations
 
 import builtins
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, ClassVar, Self
+from typing import ClassVar, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from wirewatch.durations import Duration
 from wirewatch.errors import DeliveryError
 from wirewatch.records import Alert, Severity
-
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-
-
-def parse_duration(value: object) -> object:
-    """``"15m"`` → 900.0 seconds; numbers pass through as seconds.
-
-    Called by pydantic before validating a ``Duration`` field; anything it
-    cannot read is returned unchanged so pydantic reports it.
-    """
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            return float(match.group(1)) * _UNITS[match.group(2) or "s"]
-    return value
-
-
-#: Seconds, written in YAML as ``30s``, ``15m``, ``1h``, ``500ms`` or a number.
-Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
 
 CHANNEL_NAME = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 

@@ -28,12 +28,12 @@ from alerts.channels.base import (
     ChannelContext,
     ChannelOptions,
     Delivery,
-    Duration,
     describe_exception,
     require_env,
 )
 from alerts.render import email as render
 from alerts.render.text import clean
+from wirewatch.durations import Duration
 from wirewatch.records import Alert
 
 _ENV = r"^[A-Z_][A-Z0-9_]*$"

@@ -18,8 +18,9 @@ import httpx
 from pydantic import Field, SecretStr
 
 from alerts.channels import http
-from alerts.channels.base import Channel, ChannelContext, ChannelOptions, Delivery, Duration, require_env
+from alerts.channels.base import Channel, ChannelContext, ChannelOptions, Delivery, require_env
 from alerts.render import slack as render
+from wirewatch.durations import Duration
 from wirewatch.records import Alert
 
 

@@ -32,7 +32,8 @@ import httpx
 from pydantic import Field, SecretStr, model_validator
 
 from alerts.channels import http
-from alerts.channels.base import Channel, ChannelContext, ChannelOptions, Delivery, Duration, require_env
+from alerts.channels.base import Channel, ChannelContext, ChannelOptions, Delivery, require_env
+from wirewatch.durations import Duration
 from wirewatch.records import Alert
 
 SIGNATURE_HEADER = "X-Wirewatch-Signature"
