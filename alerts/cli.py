@@ -11,16 +11,13 @@ Heavy imports stay inside the commands so ``wirewatch --help`` is fast.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 
+from wirewatch.output import fail, say
+
 CHANNELS_HELP = "channels.yaml (default: $WIREWATCH_CHANNELS, else config/channels.yaml)"
-
-
-def _say(message: str) -> None:
-    print(f"wirewatch: {message}", file=sys.stderr, flush=True)
 
 
 def _channels_path(option: Path | None) -> Path:
@@ -95,8 +92,7 @@ def replay(
     setup_logging("dlq", settings.log_level)
     config = load_channels(_channels_path(channels))
     if channel is not None and config.get(channel) is None:
-        _say(f"no channel named {channel!r} in {config.source}")
-        raise typer.Exit(2)
+        fail(f"no channel named {channel!r} in {config.source}", 2)
 
     def show(outcome: ReplayOutcome) -> None:
         print(json.dumps(outcome.as_dict(), ensure_ascii=False), flush=True)
@@ -104,7 +100,7 @@ def replay(
     outcomes = asyncio.run(run_replay(settings, config, channel, report=show))
     sent = sum(o.outcome == "sent" for o in outcomes)
     failed = sum(o.outcome == "failed" for o in outcomes)
-    _say(f"replayed {sent} delivery(ies), {failed} failed, {len(outcomes) - sent - failed} skipped")
+    say(f"replayed {sent} delivery(ies), {failed} failed, {len(outcomes) - sent - failed} skipped")
     if failed:
         raise typer.Exit(1)
 
@@ -133,7 +129,7 @@ def check(file: Path | None = typer.Argument(None, help=CHANNELS_HELP)) -> None:
             "disabled_reason": built.disabled.get(options.name),
         }
         print(json.dumps(row), flush=True)
-    _say(f"{config.source}: {len(config.channels)} channel(s), {len(built.disabled)} disabled")
+    say(f"{config.source}: {len(config.channels)} channel(s), {len(built.disabled)} disabled")
 
 
 def test(
@@ -154,19 +150,17 @@ def test(
     setup_logging("channels", "ERROR")
     config = load_channels(_channels_path(channels))
     if config.get(name) is None:
-        _say(f"no channel named {name!r} in {config.source}")
-        raise typer.Exit(2)
+        fail(f"no channel named {name!r} in {config.source}", 2)
     built = build_channels(config, ChannelContext(os.environ, settings.data_dir), only=[name])
     if name in built.disabled:
-        _say(built.disabled[name])
-        raise typer.Exit(1)
+        fail(built.disabled[name], 1)
 
     async def send() -> bool:
         try:
             delivery = await built.enabled[name].send(sample_alert(title="Wirewatch test alert"))
         finally:
             await built.aclose()
-        _say(f"{name}: sent" if delivery.ok else f"{name}: failed: {delivery.reason}")
+        say(f"{name}: sent" if delivery.ok else f"{name}: failed: {delivery.reason}")
         return delivery.ok
 
     if not asyncio.run(send()):

@@ -11,13 +11,11 @@ from pathlib import Path
 
 import typer
 
+from wirewatch.output import say
+
 feeds_app = typer.Typer(
     name="feeds", help="Check the feed list; preview what a feed would give.", no_args_is_help=True
 )
-
-
-def _say(message: str) -> None:
-    typer.echo(f"wirewatch: {message}", err=True)
 
 
 def ingest(
@@ -67,7 +65,7 @@ def check(file: Path = typer.Argument(..., help="the feed list to validate")) ->
     from ingest.config import load_feeds
 
     config = load_feeds(file)
-    _say(f"{file}: {len(config.feeds)} feed(s), valid")
+    say(f"{file}: {len(config.feeds)} feed(s), valid")
 
 
 @feeds_app.command("preview")
@@ -88,7 +86,7 @@ def preview(
         sys.stdout.write(item.model_dump_json() + "\n")
     sys.stdout.flush()
     note = f"; {parsed.error}" if parsed.error else ""
-    _say(f"{len(parsed.items)} item(s) from {target}{note}")
+    say(f"{len(parsed.items)} item(s) from {target}{note}")
 
 
 def register(app: typer.Typer) -> None:

@@ -11,15 +11,13 @@ from pathlib import Path
 
 import typer
 
+from wirewatch.output import say
+
 watchlist_app = typer.Typer(help="Validate and publish watchlists.", no_args_is_help=True)
 
 WATCHLIST_OPTION = typer.Option(
     None, "--watchlist", "-w", help="watchlist file (default: WIREWATCH_WATCHLIST or config/watchlist.yaml)"
 )
-
-
-def _say(message: str) -> None:
-    print(f"wirewatch: {message}", file=sys.stderr, flush=True)
 
 
 def _watchlist_path(path: Path | None) -> Path:
@@ -36,7 +34,7 @@ def watchlist_check(file: Path = typer.Argument(..., help="the watchlist YAML fi
 
     watchlist = load_watchlist(file)
     engine = Engine.build(watchlist)
-    _say(f"{file}: ok — {engine.summary()}")
+    say(f"{file}: ok — {engine.summary()}")
 
 
 def try_(

@@ -17,6 +17,7 @@ from pathlib import Path
 import typer
 
 from wirewatch.errors import ConfigError, WirewatchError
+from wirewatch.output import error, say
 from wirewatch.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -29,11 +30,6 @@ app = typer.Typer(
 
 #: Services `up` starts, downstream first; they stop in reverse order (upstream first).
 SERVICES: tuple[str, ...] = ("deliver", "process", "ingest")
-
-
-def say(message: str) -> None:
-    """A status line for the person at the terminal (stderr keeps stdout for data)."""
-    print(f"wirewatch: {message}", file=sys.stderr, flush=True)
 
 
 def local_broker(settings: Settings):  # type: ignore[no-untyped-def]
@@ -159,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             print(issue, file=sys.stderr)
         return exc.exit_code
     except WirewatchError as exc:
-        print(f"wirewatch: error: {exc}", file=sys.stderr)
+        error(str(exc))
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code

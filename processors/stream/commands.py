@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import typer
 
-
-def _say(message: str) -> None:
-    print(f"wirewatch: {message}", file=sys.stderr, flush=True)
+from wirewatch.output import say
 
 
 def process(
@@ -52,7 +49,7 @@ def watchlist_apply(file: Path = typer.Argument(..., help="the watchlist YAML fi
     ensure_topics(bootstrap, settings)
     topic = Topics.from_settings(settings).watchlist
     asyncio.run(publish_watchlist(bootstrap, topic, file.read_bytes(), settings.kafka_client_config()))
-    _say(f"published watchlist {watchlist.content_hash} from {file} to {topic}")
+    say(f"published watchlist {watchlist.content_hash} from {file} to {topic}")
 
 
 def backtest(
@@ -74,12 +71,12 @@ def backtest(
     from wirewatch.topics import Topics
     from wirewatch.watchlist import load_watchlist
 
+    start = parse_since(since)  # a mistyped --since fails before the watchlist is built
     settings = get_settings()
     engine = Engine.build(load_watchlist(watchlist or settings.watchlist))
     bootstrap = settings.kafka_bootstrap
     if not bootstrap:
         raise BrokerError("WIREWATCH_KAFKA_BOOTSTRAP is not set: which cluster holds the items?")
-    start = parse_since(since)
     err = Console(stderr=True)
     columns = (TextColumn("replaying items"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
