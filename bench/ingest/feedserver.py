@@ -1,68 +1,55 @@
-"""A local feed server for the poll benchmark, run in its own process.
+"""The kernel's feed server (``wirewatch.feedserver``) in its own process, for the poll benchmark.
 
-``/feed/<n>``: feeds below ``static`` never change (answer 304 to their ETag);
-the others gain ``new_per_poll`` items at every request (a new ETag each time).
+``/feed/<n>`` for ``n`` below ``feeds``: feeds below ``static`` never change (answer 304 to
+their ETag); the others gain ``new_per_poll`` items at every request (a new ETag each time).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.ingest.corpus import rss_feed
+from wirewatch.feedserver import FeedServer, Handler, Route, send_document
+
+CONTENT_TYPE = "application/rss+xml; charset=utf-8"
 
 
-def _serve(port_out: multiprocessing.Queue, static: int, new_per_poll: int, items: int) -> None:  # type: ignore[type-arg]
-    counters: dict[int, int] = {}
+def _static(n: int, items: int) -> Route:
+    body = rss_feed(n, 0, items)
+    etag = f'"s{n}"'
+    return lambda h, _release: send_document(h, body, CONTENT_TYPE, etag=etag)
+
+
+def _changing(n: int, new_per_poll: int, items: int) -> Route:
     lock = threading.Lock()
-    static_bodies: dict[int, bytes] = {}
+    polls = 0
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def serve(h: Handler, _release: threading.Event) -> None:
+        nonlocal polls
+        with lock:
+            first = polls * new_per_poll
+            polls += 1
+        send_document(h, rss_feed(n, first, items), CONTENT_TYPE, etag=f'"m{n}-{first}"')
 
-        def log_message(self, *args: object) -> None:
-            pass
+    return serve
 
-        def do_GET(self) -> None:
-            n = int(self.path.rsplit("/", 1)[-1])
-            if n < static:
-                etag = f'"s{n}"'
-                if self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.send_header("ETag", etag)
-                    self.end_headers()
-                    return
-                body = static_bodies.get(n) or static_bodies.setdefault(n, rss_feed(n, 0, items))
-            else:
-                with lock:
-                    first = counters[n] = counters.get(n, -new_per_poll) + new_per_poll
-                etag = f'"m{n}-{first}"'
-                body = rss_feed(n, first, items)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
 
-    class Server(ThreadingHTTPServer):
-        def handle_error(self, request: object, client_address: object) -> None:
-            pass  # clients closing keep-alive connections at the end of a run
-
-    httpd = Server(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    port_out.put(httpd.server_port)
-    httpd.serve_forever()
+def _serve(port_out: multiprocessing.Queue, feeds: int, static: int, new_per_poll: int, items: int) -> None:  # type: ignore[type-arg]
+    server = FeedServer()
+    for n in range(feeds):
+        server.route(f"/feed/{n}", _static(n, items) if n < static else _changing(n, new_per_poll, items))
+    port_out.put(server.server_port)
+    threading.Event().wait()  # serves from its own thread until the parent terminates this process
 
 
 class FeedServerProcess:
     """Starts the server in a child process; ``base`` is its URL prefix."""
 
-    def __init__(self, static: int, new_per_poll: int = 2, items: int = 20):
+    def __init__(self, feeds: int, static: int, new_per_poll: int = 2, items: int = 20):
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         self.proc = multiprocessing.Process(
-            target=_serve, args=(queue, static, new_per_poll, items), daemon=True
+            target=_serve, args=(queue, feeds, static, new_per_poll, items), daemon=True
         )
         self.proc.start()
         self.base = f"http://127.0.0.1:{queue.get(timeout=30)}"

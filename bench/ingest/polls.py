@@ -139,13 +139,13 @@ def main() -> None:
 
             broker = LocalBroker(workdir=tmp / "broker", cache=Settings().cache, say=lambda m: None)
             bootstrap = broker.start()
-        server = FeedServerProcess(static=args.feeds // 2)
+        server = FeedServerProcess(args.feeds, static=args.feeds // 2)
         try:
             urls = [server.url(n) for n in range(args.feeds)]
             feeds = config(urls, args.concurrency)
             bare = asyncio.run(bare_fetch(urls, args.concurrency, args.seconds))
             server.stop()  # a fresh server: the changing feeds start again from item 0
-            server = FeedServerProcess(static=args.feeds // 2)
+            server = FeedServerProcess(args.feeds, static=args.feeds // 2)
             feeds = config([server.url(n) for n in range(args.feeds)], args.concurrency)
             kafka_polls, kafka_items = asyncio.run(with_kafka(feeds, bootstrap, tmp, args.seconds))
             memory_polls, memory_items = asyncio.run(with_memory(feeds, tmp, args.seconds))

@@ -10,25 +10,36 @@
   error statuses, redirect loops, dropped connections — and the fetch outcome
   (``wirewatch_feed_fetches_total{outcome}``) or parse error each must cause.
 
-Both run on ``FeedHost``: a threaded HTTP server on a loopback address whose
-routes are plain functions of the request handler.
+Both run on ``tests.support.feeds.FeedHost``, the kernel's feed server on a
+loopback address, whose routes are plain functions of the request handler.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
-Handler = BaseHTTPRequestHandler
-Route = Callable[[Handler, threading.Event], None]
+from tests.support.feeds import (
+    FeedHost,
+    Handler,
+    Route,
+    drip,
+    endless,
+    hang_up,
+    huge_declared,
+    ok,
+    partial,
+    redirect,
+    send,
+    send_document,
+    stall,
+    status,
+)
 
 #: The watchlist every fault test runs: one region, one escalation → one alert per story.
 WATCHLIST = """\
@@ -62,62 +73,6 @@ class Story:
     title: str
     summary: str
     published: datetime
-
-
-class FeedHost:
-    """A threaded HTTP server on ``host`` (any 127.x address) serving ``routes`` by path."""
-
-    def __init__(self, host: str = "127.0.0.1"):
-        self.routes: dict[str, Route] = {}
-        self.release = threading.Event()  # ends every stall at teardown
-        host_ = self
-
-        class RequestHandler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                route = host_.routes.get(self.path.split("?", 1)[0])
-                try:
-                    if route is None:
-                        send(self, 404, b"not found", "text/plain")
-                    else:
-                        route(self, host_.release)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the fetcher gave up on purpose (size cap, timeout)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 128  # a storm connects all at once
-
-            def handle_error(self, request: object, client_address: object) -> None:
-                pass  # clients hanging up mid-answer is what the storm is about
-
-        self.httpd = Server((host, 0), RequestHandler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name=f"feeds-{host}", daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}{path}"
-
-    def close(self) -> None:
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def send(h: Handler, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
-    """One complete answer with a Content-Length."""
-    h.send_response(status)
-    h.send_header("Content-Type", ctype)
-    for name, value in (headers or {}).items():
-        h.send_header(name, value)
-    h.send_header("Content-Length", str(len(body)))
-    h.end_headers()
-    h.wfile.write(body)
 
 
 def rss(title: str, entries: str, prolog: str = "") -> bytes:
@@ -175,14 +130,7 @@ class NewsDesk:
             with self._lock:
                 stories = [s for s in self.released if s.feed == feed]
             body = rss(feed, "".join(_entry(s) for s in reversed(stories)))
-            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-            if h.headers.get("If-None-Match") == etag:
-                h.send_response(304)
-                h.send_header("ETag", etag)
-                h.send_header("Content-Length", "0")
-                h.end_headers()
-                return
-            send(h, 200, body, "application/rss+xml; charset=utf-8", {"ETag": etag})
+            send_document(h, body, "application/rss+xml; charset=utf-8")
 
         return serve
 
@@ -206,72 +154,7 @@ _LAUGHS = (
 )
 _GZIP = {"Content-Encoding": "gzip"}
 _BOMB = gzip.compress(b"\0" * (STORM_MAX_BYTES * 40), compresslevel=9)
-
-
-def _ok(body: bytes, ctype: str = "application/rss+xml") -> Route:
-    return lambda h, _r: send(h, 200, body, ctype)
-
-
-def _status(status: int, headers: dict[str, str] | None = None) -> Route:
-    return lambda h, _r: send(h, status, b"", "text/plain", headers)
-
-
-def _stall_before_headers(h: Handler, release: threading.Event) -> None:
-    release.wait(60)
-
-
-def _stall_mid_body(h: Handler, release: threading.Event) -> None:
-    body = rss("stall", _CALM)
-    h.send_response(200)
-    h.send_header("Content-Type", "application/rss+xml")
-    h.send_header("Content-Length", str(len(body)))
-    h.end_headers()
-    h.wfile.write(body[: len(body) // 3])
-    h.wfile.flush()
-    release.wait(60)
-
-
-def _drip(h: Handler, release: threading.Event) -> None:
-    # A byte now and then: never silent long enough for the read timeout, never done.
-    h.send_response(200)
-    h.send_header("Content-Type", "application/rss+xml")
-    h.end_headers()
-    h.close_connection = True
-    for byte in rss("drip", _CALM):
-        if release.wait(0.3):
-            return
-        h.wfile.write(bytes([byte]))
-        h.wfile.flush()
-
-
-def _endless(h: Handler, release: threading.Event) -> None:
-    # No Content-Length: a body that only ends when the reader hangs up.
-    h.send_response(200)
-    h.send_header("Content-Type", "application/rss+xml")
-    h.end_headers()
-    h.close_connection = True
-    chunk = b"<item><title>padding</title></item>" * 1000
-    for _ in range(STORM_MAX_BYTES * 20 // len(chunk)):
-        if release.is_set():
-            return
-        h.wfile.write(chunk)
-
-
-def _huge_declared(h: Handler, _release: threading.Event) -> None:
-    h.send_response(200)
-    h.send_header("Content-Type", "application/rss+xml")
-    h.send_header("Content-Length", str(50 * 1024 * 1024))
-    h.end_headers()
-    h.wfile.write(b"<rss>")
-    h.close_connection = True
-
-
-def _hang_up(h: Handler, _release: threading.Event) -> None:
-    h.close_connection = True  # no answer at all: the connection just closes
-
-
-def _redirect_loop(path: str) -> Route:
-    return lambda h, _r: send(h, 302, b"", "text/plain", {"Location": path})
+_STALLING = rss("stall", _CALM)
 
 
 @dataclass(frozen=True)
@@ -293,17 +176,17 @@ class Hostile:
 
 
 HOSTILE: dict[str, Hostile] = {
-    "garbage": Hostile(_ok(os.urandom(8192)), "bad_body", parse_error=True),
-    "html-page": Hostile(_ok(b"<html><body>Not a feed</body></html>", "text/html"), "bad_body", True),
-    "empty": Hostile(_ok(b""), "bad_body", parse_error=True),
-    "truncated": Hostile(_ok(rss("cut", _CALM)[:1500]), "ok", parse_error=True),
+    "garbage": Hostile(ok(os.urandom(8192)), "bad_body", parse_error=True),
+    "html-page": Hostile(ok(b"<html><body>Not a feed</body></html>", "text/html"), "bad_body", True),
+    "empty": Hostile(ok(b""), "bad_body", parse_error=True),
+    "truncated": Hostile(ok(rss("cut", _CALM)[:1500]), "ok", parse_error=True),
     "billion-laughs": Hostile(
-        _ok(rss("&lol9;", "<item><title>&lol9;</title><link>https://x.example/1</link></item>", _LAUGHS)),
+        ok(rss("&lol9;", "<item><title>&lol9;</title><link>https://x.example/1</link></item>", _LAUGHS)),
         "ok",
         parse_error=True,
     ),
     "xxe": Hostile(
-        _ok(
+        ok(
             rss(
                 "&xxe;",
                 "<item><title>&xxe;</title><link>https://x.example/2</link></item>",
@@ -313,21 +196,21 @@ HOSTILE: dict[str, Hostile] = {
         "ok",
         parse_error=True,
     ),
-    "huge-streamed": Hostile(_endless, "too_large"),
-    "huge-declared": Hostile(_huge_declared, "too_large"),
+    "huge-streamed": Hostile(endless(STORM_MAX_BYTES * 20), "too_large"),
+    "huge-declared": Hostile(huge_declared, "too_large"),
     "gzip-bomb": Hostile(lambda h, _r: send(h, 200, _BOMB, "application/rss+xml", _GZIP), "too_large"),
     "bad-gzip": Hostile(
         lambda h, _r: send(h, 200, b"\x1f\x8b\x08\0garbage", "application/rss+xml", _GZIP),
         "bad_body",
         parse_error=True,  # a gzip stream cut short inflates to nothing: an empty document
     ),
-    "stall-headers": Hostile(_stall_before_headers, "timeout"),
-    "stall-body": Hostile(_stall_mid_body, "timeout"),
-    "slow-drip": Hostile(_drip, "timeout"),
-    "server-error": Hostile(_status(500), "http_5xx"),
-    "gone": Hostile(_status(404), "http_4xx"),
-    "rate-limited": Hostile(_status(429, {"Retry-After": "2"}), "rate_limited"),
-    "hang-up": Hostile(_hang_up, "transport"),
+    "stall-headers": Hostile(stall, "timeout"),
+    "stall-body": Hostile(partial(_STALLING, len(_STALLING) // 3), "timeout"),
+    "slow-drip": Hostile(drip(rss("drip", _CALM)), "timeout"),
+    "server-error": Hostile(status(500), "http_5xx"),
+    "gone": Hostile(status(404), "http_4xx"),
+    "rate-limited": Hostile(status(429, {"Retry-After": "2"}), "rate_limited"),
+    "hang-up": Hostile(hang_up, "transport"),
 }
 
 
@@ -335,7 +218,7 @@ def hostile_feeds(server: FeedHost, tag: str) -> dict[str, tuple[str, Hostile]]:
     """Route one feed of every hostile kind on ``server``; returns feed id → (URL, kind)."""
     feeds: dict[str, tuple[str, Hostile]] = {}
     loop = f"/{tag}-redirect-loop.xml"
-    kinds = {**HOSTILE, "redirect-loop": Hostile(_redirect_loop(loop), "redirect", or_else="timeout")}
+    kinds = {**HOSTILE, "redirect-loop": Hostile(redirect(loop), "redirect", or_else="timeout")}
     for kind, hostile in kinds.items():
         path = f"/{tag}-{kind}.xml"
         server.routes[path] = hostile.route

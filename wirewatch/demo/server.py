@@ -1,21 +1,21 @@
 """A local HTTP server for the demo feeds, releasing items as the demo clock runs.
 
 Serves ``/afp-fr.xml`` (RSS 2.0, French) and ``/wire-en.xml`` (Atom, English)
-with ETag and Last-Modified, answering 304 when nothing new was released, as
-a polite real server would.
+on the kernel's feed server (``wirewatch.feedserver``): with ETag and
+Last-Modified, answering 304 when nothing new was released, as a polite real
+server would.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
 from wirewatch.demo.stories import FEEDS, ITEMS, DemoItem
+from wirewatch.feedserver import FeedServer, Handler, Route, send_document
 
 BASE_URL = "https://demo.wirewatch.invalid"
 
@@ -74,40 +74,22 @@ class DemoFeeds:
         return render(feed, items).encode("utf-8"), last
 
 
-def _handler(feeds: DemoFeeds) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            feed = self.path.lstrip("/").removesuffix(".xml")
-            if feed not in FEEDS:
-                self.send_error(404)
-                return
-            body, last = feeds.document(feed)
-            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.end_headers()
-                return
-            self.send_response(200)
-            kind = "application/rss+xml" if FEEDS[feed]["format"] == "rss" else "application/atom+xml"
-            self.send_header("Content-Type", f"{kind}; charset=utf-8")
-            self.send_header("ETag", etag)
-            self.send_header("Last-Modified", format_datetime(last, usegmt=True))
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # the ingest service logs its fetches
-
-    return Handler
-
-
-def serve_demo_feeds(host: str = "127.0.0.1", port: int = 0, speed: float = 1.0) -> ThreadingHTTPServer:
+def serve_demo_feeds(host: str = "127.0.0.1", port: int = 0, speed: float = 1.0) -> FeedServer:
     """Start the demo feed server in a daemon thread; ``server.server_port`` is its port."""
-    server = ThreadingHTTPServer((host, port), _handler(DemoFeeds(speed=speed)))
-    threading.Thread(target=server.serve_forever, name="demo-feeds", daemon=True).start()
+    feeds = DemoFeeds(speed=speed)
+    server = FeedServer(host, port, name="demo-feeds")
+    for feed, meta in FEEDS.items():
+        kind = "application/rss+xml" if meta["format"] == "rss" else "application/atom+xml"
+        server.route(f"/{feed}.xml", _document_route(feeds, feed, f"{kind}; charset=utf-8"))
     return server
+
+
+def _document_route(feeds: DemoFeeds, feed: str, content_type: str) -> Route:
+    def serve(h: Handler, _release: threading.Event) -> None:
+        body, last = feeds.document(feed)
+        send_document(h, body, content_type, last_modified=last)
+
+    return serve
 
 
 def feeds_yaml(port: int, interval_s: float = 5.0) -> str:

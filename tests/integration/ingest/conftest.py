@@ -1,19 +1,17 @@
 """Ingest fixtures: a real local HTTP feed server, and a reader of the real items topic.
 
-The feed server serves saved feed files with ETag and Last-Modified (and
-answers 304 to a matching conditional GET), and can be told, per path, to
-fail with given statuses first, stall, redirect, or stream a huge body.
+The feed server (``tests.support.feeds.FeedHost``) serves the saved feed files
+of ``feeds/`` with ETag and Last-Modified (and answers 304 to a matching
+conditional GET), and can be told, per path, to fail with given statuses
+first, stall, redirect, or stream a huge body.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,12 +21,12 @@ from prometheus_client import CollectorRegistry
 from ingest.config import Defaults, FeedConfig, FeedsConfig, Limits
 from ingest.metrics import IngestMetrics
 from ingest.service import run_ingest
+from tests.support.feeds import FeedHost
 from wirewatch.records import NewsItem
 from wirewatch.settings import Settings
 from wirewatch.topics import Topics
 
 FEEDS_DIR = Path(__file__).resolve().parent / "feeds"
-LAST_MODIFIED = "Thu, 08 Oct 2015 12:00:00 GMT"
 
 #: The saved feeds every format test serves, with the number of items each must give.
 FIXTURE_FEEDS = {
@@ -40,141 +38,9 @@ FIXTURE_FEEDS = {
 }
 
 
-@dataclass
-class Route:
-    """How the server answers one path. ``statuses`` are answered first, one per request."""
-
-    body: bytes = b""
-    content_type: str = "application/rss+xml"
-    statuses: list[int] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-    stall_s: float = 0.0  # before sending anything
-    stall_after_bytes: int | None = None  # send this much of the body, then stall
-    redirect_to: str | None = None
-    stream_bytes: int = 0  # a generated body of this size, no Content-Length
-    delay_s: float = 0.0  # an honest slow server (answers after this)
-
-
-class FeedServer:
-    """A threaded HTTP server on 127.0.0.1 serving ``Route``s; records every request."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self.release = threading.Event()  # ends every stall at teardown
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                server._serve(self)
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request: object, client_address: object) -> None:
-                pass  # clients dropping keep-alive connections, or giving up on purpose
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_port}"
-
-    def url(self, path: str) -> str:
-        return f"{self.base}{path}"
-
-    def add(self, path: str, route: Route | None = None, **kw: object) -> str:
-        """Serve ``route`` (or a Route made of ``kw``) at ``path``; returns its URL."""
-        self.routes[path] = route or Route(**kw)  # type: ignore[arg-type]
-        return self.url(path)
-
-    def add_file(self, name: str, path: str | None = None, **kw: object) -> str:
-        return self.add(path or f"/{name}", Route(body=(FEEDS_DIR / name).read_bytes(), **kw))  # type: ignore[arg-type]
-
-    def hits(self, path: str) -> list[dict[str, str]]:
-        """Request headers (lower-cased) of every request for ``path``."""
-        with self._lock:
-            return [h for p, h in self.requests if p == path]
-
-    def close(self) -> None:
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def _serve(self, h: BaseHTTPRequestHandler) -> None:
-        path = h.path.split("?", 1)[0]
-        with self._lock:
-            self.requests.append((path, {k.lower(): v for k, v in h.headers.items()}))
-            route = self.routes.get(path)
-            status = route.statuses.pop(0) if route and route.statuses else None
-        try:
-            if route is None:
-                return self._send(h, 404, b"not found", "text/plain")
-            if route.stall_s:
-                self.release.wait(route.stall_s)
-            if route.delay_s:
-                time.sleep(route.delay_s)
-            if status is not None:
-                return self._send(h, status, b"", "text/plain", route.headers)
-            if route.redirect_to is not None:
-                return self._send(h, 302, b"", "text/plain", {"Location": route.redirect_to})
-            if route.stream_bytes:
-                return self._stream(h, route)
-            etag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
-            headers = {"ETag": etag, "Last-Modified": LAST_MODIFIED, **route.headers}
-            if h.headers.get("If-None-Match") == etag:
-                return self._send(h, 304, b"", route.content_type, headers)
-            if route.stall_after_bytes is not None:
-                h.send_response(200)
-                h.send_header("Content-Type", route.content_type)
-                h.send_header("Content-Length", str(len(route.body)))
-                h.end_headers()
-                h.wfile.write(route.body[: route.stall_after_bytes])
-                h.wfile.flush()
-                self.release.wait(30)
-                return None
-            return self._send(h, 200, route.body, route.content_type, headers)
-        except (BrokenPipeError, ConnectionResetError):
-            return None  # the client gave up (size cap, timeout): expected
-
-    @staticmethod
-    def _send(
-        h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
-    ) -> None:
-        h.send_response(status)
-        h.send_header("Content-Type", ctype)
-        for k, v in (headers or {}).items():
-            h.send_header(k, v)
-        if status != 304:
-            h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        if status != 304:
-            h.wfile.write(body)
-
-    @staticmethod
-    def _stream(h: BaseHTTPRequestHandler, route: Route) -> None:
-        h.send_response(200)
-        h.send_header("Content-Type", route.content_type)
-        h.send_header("Connection", "close")  # no length: the body ends when the connection does
-        h.end_headers()
-        h.close_connection = True
-        chunk = b"<item><title>padding</title></item>" * 2000
-        sent = 0
-        while sent < route.stream_bytes:
-            h.wfile.write(chunk)
-            sent += len(chunk)
-
-
 @pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
-    server = FeedServer()
+def feed_server() -> Iterator[FeedHost]:
+    server = FeedHost(files=FEEDS_DIR)
     try:
         yield server
     finally:
@@ -235,7 +101,7 @@ class IngestRig:
     """Runs ``run_ingest`` against the session broker and reads what landed on the topic."""
 
     settings: Settings
-    server: FeedServer
+    server: FeedHost
 
     async def once(
         self, urls: dict[str, str], registry: CollectorRegistry | None = None, **limits: object
@@ -260,5 +126,5 @@ class IngestRig:
 
 
 @pytest.fixture
-def ingest_rig(kafka_settings: Settings, feed_server: FeedServer) -> IngestRig:
+def ingest_rig(kafka_settings: Settings, feed_server: FeedHost) -> IngestRig:
     return IngestRig(kafka_settings, feed_server)

@@ -1,0 +1,1 @@
+"""Test doubles shared by the suite's tiers: importable helpers, not fixtures (those stay in conftest)."""
