@@ -35,7 +35,7 @@ def _changing(n: int, new_per_poll: int, items: int) -> Route:
     return serve
 
 
-def _serve(port_out: multiprocessing.Queue, feeds: int, static: int, new_per_poll: int, items: int) -> None:  # type: ignore[type-arg]
+def _serve(port_out: multiprocessing.Queue, feeds: int, static: int, new_per_poll: int, items: int) -> None:
     server = FeedServer()
     for n in range(feeds):
         server.route(f"/feed/{n}", _static(n, items) if n < static else _changing(n, new_per_poll, items))
@@ -47,7 +47,7 @@ class FeedServerProcess:
     """Starts the server in a child process; ``base`` is its URL prefix."""
 
     def __init__(self, feeds: int, static: int, new_per_poll: int = 2, items: int = 20):
-        queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+        queue: multiprocessing.Queue = multiprocessing.Queue()
         self.proc = multiprocessing.Process(
             target=_serve, args=(queue, feeds, static, new_per_poll, items), daemon=True
         )
