@@ -31,7 +31,6 @@ def deliver(
 ) -> None:
     """Deliver alerts to Slack, email, webhooks, console and files until Ctrl-C / SIGTERM."""
     import asyncio
-    import signal
 
     from prometheus_client import REGISTRY
 
@@ -42,6 +41,7 @@ def deliver(
     from wirewatch.lag import LagReporter, lag_gauge
     from wirewatch.logs import setup_logging
     from wirewatch.metrics import serve_metrics
+    from wirewatch.processes import loop_stop_event
     from wirewatch.settings import get_settings
     from wirewatch.topics import Topics, ensure_topics
 
@@ -63,11 +63,7 @@ def deliver(
     lag.start()
 
     async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await run_deliver(settings, config, stop, metrics=metrics)
+        await run_deliver(settings, config, loop_stop_event(), metrics=metrics)
 
     try:
         asyncio.run(main())

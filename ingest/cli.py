@@ -28,13 +28,13 @@ def ingest(
 ) -> None:
     """Poll the feeds and publish new items to Kafka until SIGTERM or Ctrl-C."""
     import asyncio
-    import signal
 
     from ingest.config import load_feeds
     from ingest.service import run_ingest
     from wirewatch.errors import BrokerError
     from wirewatch.logs import setup_logging
     from wirewatch.metrics import serve_metrics
+    from wirewatch.processes import loop_stop_event
     from wirewatch.settings import get_settings
 
     settings = get_settings()
@@ -45,11 +45,7 @@ def ingest(
     server = serve_metrics(settings.ingest_metrics_port, settings.metrics_host)
 
     async def main() -> int:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        return await run_ingest(settings, config, stop, once=once)
+        return await run_ingest(settings, config, loop_stop_event(), once=once)
 
     try:
         code = asyncio.run(main())

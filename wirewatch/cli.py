@@ -55,7 +55,7 @@ def broker(
     Prints ``bootstrap: 127.0.0.1:PORT`` as its first line once the broker answers.
     """
     from wirewatch.broker import ensure_jars
-    from wirewatch.supervisor import install_stop_signals
+    from wirewatch.processes import stop_on_signals
     from wirewatch.topics import ensure_topics
 
     settings = get_settings()
@@ -65,7 +65,7 @@ def broker(
     started = time.monotonic()
     kafka = local_broker(settings)
     stop = threading.Event()
-    install_stop_signals(stop)
+    stop_on_signals(stop)
     kafka.start()
     try:
         print(f"bootstrap: {kafka.bootstrap}", flush=True)
@@ -83,12 +83,13 @@ def up(
     demo: bool = typer.Option(False, "--demo", help="serve the bundled sample feeds locally"),
 ) -> None:
     """Run the whole pipeline: local broker (unless configured), then every service."""
-    from wirewatch.supervisor import Supervisor, child_env, install_stop_signals, service_argv
+    from wirewatch.processes import stop_on_signals
+    from wirewatch.supervisor import Supervisor, child_env, service_argv
     from wirewatch.topics import ensure_topics
 
     settings = get_settings()
     stop = threading.Event()
-    install_stop_signals(stop)
+    stop_on_signals(stop)
     started = time.monotonic()
     kafka = None
     bootstrap = settings.kafka_bootstrap
@@ -106,7 +107,7 @@ def up(
             supervisor.spawn(name, service_argv(name))
         say(f"pipeline running; alerts also go to {settings.data_dir / 'alerts.jsonl'}; Ctrl-C stops it")
         failed = supervisor.wait(stop)
-        if failed is not None and failed.proc is not None:
+        if failed is not None:
             say(f"{failed.name} exited with code {failed.proc.returncode}; stopping the pipeline")
     finally:
         supervisor.stop_all()

@@ -1,10 +1,12 @@
-"""``wirewatch up``: run the local broker and the services as child processes.
+"""Child processes run side by side: ``wirewatch up``'s services, ``wirewatch process``'s worker.
 
-Each service is its own process (as in docker-compose), its output prefixed
-with its name. A service that dies is reported and brings the whole pipeline
-down: nothing is restarted silently. Services start downstream first
-(deliver, process, ingest) and stop in the reverse order, upstream first, so
-downstream can finish what is in flight; the broker stops last.
+For ``up``, each service is its own process (as in docker-compose), in a
+session of its own, its output prefixed with its name. A service that dies
+is reported and brings the whole pipeline down: nothing is restarted
+silently. Services start downstream first (deliver, process, ingest) and stop
+in the reverse order, upstream first, so downstream can finish what is in
+flight; the broker stops last. ``wirewatch process`` runs its faust worker as
+one child sharing its terminal, and restarts it, loudly, when it exits stalled.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
@@ -26,13 +27,12 @@ Say = Callable[[str], None]
 
 @dataclass
 class Child:
-    """One supervised process and the thread that relays its output."""
+    """One supervised process and the thread that relays its output, if it is relayed."""
 
     name: str
     argv: list[str]
-    proc: subprocess.Popen[bytes] | None = None
+    proc: subprocess.Popen[bytes]
     relay: threading.Thread | None = None
-    stopping: bool = False
 
 
 def _relay(name: str, stream: IO[bytes], out: IO[str], lock: threading.Lock) -> None:
@@ -46,51 +46,74 @@ def _relay(name: str, stream: IO[bytes], out: IO[str], lock: threading.Lock) -> 
 
 @dataclass
 class Supervisor:
-    """Starts children in order, watches them, stops them in order."""
+    """Starts children in order, watches them, restarts one on request, stops them in order."""
 
-    env: dict[str, str]
+    #: the children's environment; None: this process's own
+    env: dict[str, str] | None = None
     say: Say = print
-    out: IO[str] = field(default_factory=lambda: sys.stdout)
+    #: where the children's output goes, each line prefixed with the child's name;
+    #: None: straight to this process's stdout and stderr
+    out: IO[str] | None = field(default_factory=lambda: sys.stdout)
+    #: children in a session of their own (stdin closed): a Ctrl-C at the terminal reaches
+    #: only this process, which stops them in order; else they share its terminal
+    own_session: bool = True
+    #: what a child gets when this process dies, however it dies (``die_with_parent``)
+    orphan_signal: int = signal.SIGTERM
     children: list[Child] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def spawn(self, name: str, argv: Sequence[str]) -> Child:
-        child = Child(name, list(argv))
-        child.proc = subprocess.Popen(
-            child.argv,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C reaches only us; we stop children in order
-            preexec_fn=die_with_parent,
-        )
-        assert child.proc.stdout is not None
-        child.relay = threading.Thread(
-            target=_relay, args=(name, child.proc.stdout, self.out, self._lock), daemon=True
-        )
-        child.relay.start()
+        """Start ``argv`` as the child ``name``, after those already started."""
+        child = self._start(name, list(argv))
         self.children.append(child)
-        self.say(f"started {name} (pid {child.proc.pid})")
+        return child
+
+    def restart(self, child: Child) -> Child:
+        """Start an ended ``child``'s command again, in its place; returns the new child."""
+        again = self._start(child.name, child.argv)
+        self.children[self.children.index(child)] = again
+        return again
+
+    def _start(self, name: str, argv: list[str]) -> Child:
+        orphan_signal = self.orphan_signal
+        relayed = self.out is not None
+        proc = subprocess.Popen(
+            argv,
+            env=self.env,
+            stdout=subprocess.PIPE if relayed else None,
+            stderr=subprocess.STDOUT if relayed else None,
+            stdin=subprocess.DEVNULL if self.own_session else None,
+            start_new_session=self.own_session,
+            preexec_fn=lambda: die_with_parent(orphan_signal),
+        )
+        child = Child(name, argv, proc)
+        if self.out is not None:
+            assert proc.stdout is not None
+            child.relay = threading.Thread(
+                target=_relay, args=(name, proc.stdout, self.out, self._lock), daemon=True
+            )
+            child.relay.start()
+        self.say(f"started {name} (pid {proc.pid})")
         return child
 
     def wait(self, stop: threading.Event) -> Child | None:
-        """Block until ``stop`` is set (returns None) or a child dies (returns it)."""
+        """Block until ``stop`` is set (returns None) or a child ends (returns it)."""
         while not stop.is_set():
             for child in self.children:
-                if child.proc is not None and child.proc.poll() is not None:
+                if child.proc.poll() is not None:
                     return child
             stop.wait(0.2)
         return None
 
-    def stop_all(self, timeout_s: float = 20.0) -> None:
-        """SIGTERM each child, last started first; SIGKILL one that does not exit in time."""
+    def stop_all(self, timeout_s: float | None = 20.0) -> None:
+        """SIGTERM each child, last started first; SIGKILL one still running after ``timeout_s``.
+
+        ``timeout_s=None`` waits for each child however long it takes.
+        """
         for child in reversed(self.children):
-            proc = child.proc
-            if proc is None or proc.poll() is not None:
+            if child.proc.poll() is not None:
                 continue
-            child.stopping = True
-            if stop_process(proc, timeout_s):
+            if stop_process(child.proc, timeout_s):
                 self.say(f"{child.name} did not stop in {timeout_s:.0f} s; killed it")
             if child.relay is not None:
                 child.relay.join(2)
@@ -102,23 +125,9 @@ def service_argv(command: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "wirewatch", command, *args]
 
 
-def install_stop_signals(stop: threading.Event) -> None:
-    """Ctrl-C and SIGTERM set ``stop`` instead of raising in the middle of start-up."""
-
-    def handler(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-
-
 def child_env(bootstrap: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["WIREWATCH_KAFKA_BOOTSTRAP"] = bootstrap
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
-
-
-def elapsed(since: float) -> str:
-    return f"{time.monotonic() - since:.1f} s"

@@ -71,33 +71,28 @@ def supervise_worker(args: list[str]) -> int:
     """Run the faust worker as a child process; start it again, loudly, when it exits stalled.
 
     A worker that handles nothing while records wait on its partitions (the
-    idle fetcher of ``offsets.HandledOnlyConsumer``'s docstring, fixed at its
-    cause; this stays as the safety net) exits with ``RESTART_EXIT``. SIGTERM/SIGINT are passed
-    on; if this process is killed, the child is killed too (a crash stays a crash).
+    idle fetcher of ``faust_compat``'s docstring, fixed at its cause; this stays
+    as the safety net) exits with ``RESTART_EXIT``. SIGTERM/SIGINT stop the
+    child and wait for it however long its shutdown takes; if this process is
+    killed, the child is killed too (a crash stays a crash).
     """
     import signal
-    import subprocess
-    import sys
     import threading
 
-    from wirewatch.processes import die_with_parent
+    from wirewatch.processes import stop_on_signals
+    from wirewatch.supervisor import Supervisor, service_argv
 
     stop = threading.Event()
-    child: subprocess.Popen[bytes] | None = None
-
-    def forward(signum: int, frame: object) -> None:
-        stop.set()
-        if child is not None and child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    while True:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "wirewatch", "process", "--child", *args],
-            preexec_fn=lambda: die_with_parent(signal.SIGKILL),
-        )
-        code = child.wait()
-        if stop.is_set() or code != RESTART_EXIT:
-            return 0 if stop.is_set() and code in (0, -signal.SIGTERM) else code
-        log.error("processor worker %d was stalled; starting a new one", child.pid)
+    stop_on_signals(stop)
+    # The child is this command in another process: it shares our terminal and output.
+    worker = Supervisor(say=log.debug, out=None, own_session=False, orphan_signal=signal.SIGKILL)
+    child = worker.spawn("worker", service_argv("process", "--child", *args))
+    while (ended := worker.wait(stop)) is not None and ended.proc.returncode == RESTART_EXIT:
+        if stop.is_set():  # stalled as we were asked to stop: not worth a new worker
+            break
+        log.error("processor worker %d was stalled; starting a new one", ended.proc.pid)
+        child = worker.restart(ended)
+    if ended is None:
+        worker.stop_all(timeout_s=None)
+    code = child.proc.returncode
+    return 0 if stop.is_set() and code in (0, -signal.SIGTERM) else code
