@@ -92,7 +92,7 @@ class Engine:
             else None
         )
         #: the Python path's alias indexes; with the native pass, built on first need (a text the
-        #: native pass cannot take: a lone surrogate), which spares ~50 MB at 20k aliases
+        #: native pass cannot take: a lone surrogate), so the process holds one index, not two
         self._indexes: tuple[ExactIndex, FuzzyIndex] | None = None
         if self._core is None:
             self._indexes = self._python_indexes()
@@ -195,7 +195,7 @@ class Engine:
         candidates = exact.find(ws, keys)
         covered = {i for c in candidates for i in range(c.start, c.end)}
         cased = cased_flat.split()
-        probes = fuzzy.probes(ws, keys, covered, cased)
+        probes = fuzzy.probes(ws, covered, cased)
         terms = list(self._terms.find(ws))
         if not candidates and not terms and not probes:
             return Decision()

@@ -181,9 +181,7 @@ class FuzzyIndex:
         self._cache[k] = (anywhere, capitalised)
         return anywhere, capitalised
 
-    def probes(
-        self, text_words: list[str], keys: list[str], covered: set[int], cased: list[str]
-    ) -> list[tuple[int, Groups]]:
+    def probes(self, text_words: list[str], covered: set[int], cased: list[str]) -> list[tuple[int, Groups]]:
         """Words of a text worth a fuzzy look, with the aliases they hit.
 
         Words in ``covered`` already belong to an exact match, which always
