@@ -13,7 +13,8 @@ exists for (Idleb, Nosra, Daech, Bachar, Konachenkov) are all far rarer.
 ``everyday.txt`` is derived from wordfreq 3.1 (Robyn Speer; data CC BY-SA
 4.0, https://github.com/rspeer/wordfreq), normalised as the engine
 normalises text words. Regenerate with wordfreq installed (it is not a
-dependency: 57 MB for one list): ``python -m processors.matching.everyday``.
+dependency: its data is far larger than the one list taken from it):
+``python -m processors.matching.everyday``.
 """
 
 from __future__ import annotations
