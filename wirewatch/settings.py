@@ -5,14 +5,23 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def _default_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "wirewatch"
+
+
+#: ``WIREWATCH_MATCHING``, read where a matching engine is built (processors/matching/native.py).
+MatchingMode = Literal["auto", "native", "python"]
+
+
+def _folded(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 class Settings(BaseSettings):
@@ -55,6 +64,9 @@ class Settings(BaseSettings):
     surge_factor: float = Field(default=3.0, ge=1, description="times the trailing baseline")
     # A dead worker's partitions move to the others after this long without heartbeats.
     processor_session_timeout_s: float = Field(default=10.0, ge=6.0, le=300.0)
+
+    # The matching engine's per-text pass: native when built (auto), required (native), or Python.
+    matching: Annotated[MatchingMode, BeforeValidator(_folded)] = "auto"
 
     demo_speed: float = Field(default=1.0, gt=0, description="`up --demo` clock speed (tests run it faster)")
 

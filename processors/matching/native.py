@@ -5,7 +5,9 @@ when a Rust toolchain is present (setuptools-rust); without one the engine
 runs its Python path, which gives the same decisions, about 4× slower. Set
 ``WIREWATCH_MATCHING=python`` to force the Python path (for comparison);
 ``WIREWATCH_MATCHING=native`` makes a missing build an error instead of a
-fallback (the test suite and CI use it, so a broken build cannot hide).
+fallback (the test suite and CI use it, so a broken build cannot hide). The
+setting is read through ``Settings`` by ``wanted``, the one place an engine
+being built learns it; the rest of the engine never sees settings.
 
 The native ``Core`` takes over from the raw text (or, for a text with a
 character outside its fold table, from the text folded here) to the entity
@@ -15,7 +17,6 @@ see ``native/src/lib.rs`` for the rules it mirrors.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,8 @@ from processors.matching.common import COMMON_WORDS
 from processors.matching.everyday import EVERYDAY_WORDS
 from processors.matching.folding import HYPHENS, fold_char
 from processors.matching.terms import Term
+from wirewatch.errors import NativeUnavailable
+from wirewatch.settings import MatchingMode, get_settings
 
 try:
     from processors.matching import _native  # type: ignore[attr-defined]
@@ -35,29 +38,30 @@ except ImportError:  # built without Rust: the Python path serves
 #: each, so ~28 MB at most; a news stream's working vocabulary fits many times over.
 WORD_MEMORY = 100_000
 
-#: ``WIREWATCH_MATCHING``: ``auto`` (native when built), ``native`` (required) or ``python``.
+#: ``WIREWATCH_MATCHING`` (``Settings.matching``): ``auto`` (native when built), ``native``
+#: (required) or ``python``.
 MODE_ENV = "WIREWATCH_MATCHING"
 
 
-class NativeUnavailable(RuntimeError):
-    """``WIREWATCH_MATCHING=native`` but the extension was not built."""
-
-
-def wanted(native: bool | None = None) -> bool:
-    """Whether an engine should use the native pass (``native`` overrides the environment)."""
-    mode = os.environ.get(MODE_ENV, "auto").strip().lower()
-    if native is None:
-        native = {"python": False, "native": True}.get(mode)
-    if native is False:
+def use_native(mode: MatchingMode) -> bool:
+    """Whether ``mode`` runs the native pass; ``NativeUnavailable`` if it requires one not built."""
+    if mode == "python":
         return False
     if _native is None:
-        if native:
+        if mode == "native":
             raise NativeUnavailable(
-                "the native matching pass is not built: install with a Rust toolchain "
-                f"(cargo) present, or set {MODE_ENV}=python"
+                f"{MODE_ENV}=native but the native matching pass is not built: "
+                f"build it with cargo ≥ 1.78: make setup, or set {MODE_ENV}=auto"
             )
         return False
     return True
+
+
+def wanted(native: bool | None = None) -> bool:
+    """Whether an engine being built uses the native pass: ``native`` if given, else the setting."""
+    if native is None:
+        return use_native(get_settings().matching)
+    return use_native("native" if native else "python")
 
 
 #: Characters the native pass folds itself: Latin-1, Latin Extended-A (Erdoğan, Łódź) and

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
+from processors.matching.native import use_native
 from processors.stream.app import RESTART_EXIT
 from wirewatch.errors import BrokerError
 from wirewatch.lag import LagReporter, lag_gauge
@@ -22,7 +23,8 @@ def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegi
     """Run one processor worker until SIGTERM/SIGINT; returns the exit code.
 
     The watchlist file is validated first (it is what the worker publishes
-    when the watchlist topic is empty), so a broken file fails at once.
+    when the watchlist topic is empty), and the matching mode checked, so a
+    broken file or a native pass required but not built fails at once.
     """
     import faust
 
@@ -36,6 +38,7 @@ def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegi
         )
     if watchlist_file.exists():
         load_watchlist(watchlist_file)
+    use_native(settings.matching)
     ensure_topics(bootstrap, settings)
     metrics = ProcessorMetrics.create(registry)
     serve_metrics(settings.process_metrics_port, settings.metrics_host, registry)

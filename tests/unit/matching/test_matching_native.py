@@ -10,6 +10,7 @@ characters outside the native fold table).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +20,8 @@ from test_matching_engine import VARIANTS
 
 from processors.matching import Engine, native
 from processors.matching.fuzzy import anchors_of
+from wirewatch.errors import NativeUnavailable
+from wirewatch.settings import get_settings
 from wirewatch.watchlist import Watchlist, parse_watchlist
 
 
@@ -41,15 +44,31 @@ def test_the_native_pass_is_built_and_used() -> None:
     assert Engine.build(eval_watchlist()).native, "processors.matching._native did not build"
 
 
-def test_the_mode_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(native.MODE_ENV, "python")
+@pytest.fixture
+def mode(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Set ``WIREWATCH_MATCHING`` for the settings this process reads next."""
+
+    def set_mode(value: str) -> None:
+        monkeypatch.setenv(native.MODE_ENV, value)
+        get_settings.cache_clear()
+
+    yield set_mode
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_the_mode_follows_the_environment(
+    mode: Callable[[str], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mode("python")
     assert not Engine.build(eval_watchlist()).native
     assert Engine.build(eval_watchlist(), native=True).native  # an explicit choice wins
-    monkeypatch.setenv(native.MODE_ENV, "native")
+    mode(" Native ")
     monkeypatch.setattr(native, "_native", None)
-    with pytest.raises(native.NativeUnavailable, match="WIREWATCH_MATCHING=python"):
+    with pytest.raises(NativeUnavailable, match=r"cargo ≥ 1\.78: make setup, or set WIREWATCH_MATCHING=auto"):
         Engine.build(eval_watchlist())
-    monkeypatch.setenv(native.MODE_ENV, "auto")
+    assert NativeUnavailable.exit_code == 2  # a setting the user chose: one line, exit 2
+    mode("auto")
     assert not Engine.build(eval_watchlist()).native  # not built: the Python path serves
 
 

@@ -1,4 +1,4 @@
-"""``wirewatch process``'s supervision of its faust worker, with a stand-in child process.
+"""``wirewatch process``: its checks before the worker starts, and its supervision of the worker.
 
 The real worker runs in tests/integration/stream/test_crash_and_scale.py; here
 the child is a small script that exits the way a worker does, so each case
@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from processors.matching import native
 from processors.stream.app import RESTART_EXIT
-from processors.stream.worker import supervise_worker
+from processors.stream.worker import run_worker, supervise_worker
+from wirewatch.errors import NativeUnavailable
+from wirewatch.settings import Settings
 
 
 @pytest.fixture
@@ -83,3 +86,12 @@ def test_a_stop_signal_stops_the_worker_and_is_a_clean_exit(
     threading.Thread(target=stop_once_restarted, daemon=True).start()
     assert supervise_worker([]) == 0
     assert runs(tmp_path) == 2
+
+
+def test_a_worker_needing_a_native_pass_not_built_fails_before_touching_kafka(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(native, "_native", None)
+    settings = Settings(kafka_bootstrap="127.0.0.1:9", matching="native", data_dir=tmp_path)
+    with pytest.raises(NativeUnavailable, match="WIREWATCH_MATCHING=native but"):
+        run_worker(settings, tmp_path / "watchlist.yaml")
