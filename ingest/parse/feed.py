@@ -122,8 +122,8 @@ def parse_feed(
     passed = {k: lowered[k] for k in _PASSED_HEADERS if k in lowered}
     passed["content-location"] = base_url
     # Every title and summary is reduced to plain text here, so feedparser's HTML
-    # sanitiser and its rewriting of links inside markup would be work thrown away
-    # (about a third of its time); entry links are still resolved.
+    # sanitiser and its rewriting of links inside markup would be work thrown away;
+    # entry links are still resolved.
     parsed = feedparser.parse(body, response_headers=passed, sanitize_html=False, resolve_relative_uris=False)
     error = None
     if disarmed:

@@ -104,7 +104,7 @@ class Engine:
 
     @classmethod
     def build(cls, watchlist: Watchlist, native: bool | None = None) -> Engine:
-        """Build the indexes of ``watchlist`` (done once; < 2 s at 20k aliases).
+        """Build the indexes of ``watchlist``: once per watchlist (at start, at each reload), not per text.
 
         ``native``: use the native per-text pass (``True``), the Python one
         (``False``), or follow ``WIREWATCH_MATCHING`` (``None``; see ``native.py``).
