@@ -145,8 +145,6 @@ ARTICLE_MEMORY = 20_000
 WORD_MEMORY = 200_000
 
 # The memories below are dicts whose ``__missing__`` fills them, so a hit costs one C-level lookup.
-# Their bounds are module constants, not class attributes: mypyc compiles these dict subclasses as
-# native classes, which do not see class-level attributes through ``self``.
 
 
 class _ArticleTable(dict[str, int]):
