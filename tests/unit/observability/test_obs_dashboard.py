@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from grafana_foundation_sdk.cog.plugins import register_default_plugins
 from grafana_foundation_sdk.models.dashboard import Dashboard as DashboardModel
+from ruamel.yaml import YAML
 
 from wirewatch.cli import main
 from wirewatch.configfile import read_yaml
@@ -140,7 +141,7 @@ def test_the_spec_and_the_json_have_the_same_panels(board: dict[str, Any]) -> No
 
 def test_grafana_provisioning_loads_the_dashboard_folder_compose_mounts() -> None:
     provider = read_yaml(PROVISIONING / "dashboards" / "wirewatch.yml").data["providers"][0]
-    compose = read_yaml(REPO / "docker-compose.yml").data
+    compose = YAML(typ="safe").load(REPO / "docker-compose.yml")  # anchors: not a Wirewatch config
     mounts = compose["services"]["grafana"]["volumes"]
     assert f"./deploy/grafana/dashboards:{provider['options']['path']}:ro" in mounts
     assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in mounts

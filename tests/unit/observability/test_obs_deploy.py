@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
 
 from wirewatch.configfile import read_yaml
 from wirewatch.observability.catalogue import PORT_SETTINGS, PROMETHEUS_OWN, metric_names, spec_of
@@ -14,7 +15,8 @@ from wirewatch.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
 PROMETHEUS = REPO / "deploy" / "prometheus"
-COMPOSE = read_yaml(REPO / "docker-compose.yml").data
+# Docker's file, with anchors and merge keys that Wirewatch's own config loader refuses.
+COMPOSE = YAML(typ="safe").load(REPO / "docker-compose.yml")
 #: Scrape job → docker-compose service that runs it → the `wirewatch` command it runs.
 JOBS = {"wirewatch-ingest": "ingest", "wirewatch-processor": "processor", "wirewatch-alerts": "alerts"}
 COMMANDS = {"ingest": "ingest", "processor": "process", "alerts": "deliver"}
