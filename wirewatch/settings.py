@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,7 +21,10 @@ MatchingMode = Literal["auto", "native", "python"]
 
 
 def _folded(value: object) -> object:
-    return value.strip().lower() if isinstance(value, str) else value
+    # " Native " is native; a value that is none of the modes is shown as it was written.
+    if isinstance(value, str) and value.strip().lower() in get_args(MatchingMode):
+        return value.strip().lower()
+    return value
 
 
 class Settings(BaseSettings):
