@@ -8,6 +8,9 @@ import threading
 import time
 from collections.abc import Callable
 
+#: The levels ``WIREWATCH_LOG_LEVEL`` names (logging's others, CRITICAL or WARN, work too).
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
 #: Loggers of the client libraries, whose failures repeat in floods during an outage.
 LIBRARIES = ("kafka", "aiokafka", "faust", "mode", "httpx", "httpcore")
 
@@ -51,6 +54,11 @@ class RepeatFilter(logging.Filter):
                 self._kinds.clear()
             self._kinds[kind] = (started, count + 1)
         return count < self.burst
+
+
+def known_level(name: str) -> bool:
+    """Whether ``logging`` has a level called ``name``, in any case (``setup_logging`` takes it)."""
+    return isinstance(logging.getLevelName(name.upper()), int)
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:

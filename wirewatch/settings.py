@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from wirewatch.errors import ConfigError, Issue
+from wirewatch.logs import LEVELS, known_level
+
+#: One broker address of ``WIREWATCH_KAFKA_BOOTSTRAP``: ``host:port`` or ``[v6 address]:port``.
+_ADDRESS = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\s:,\[\]]+):(\d{1,5})")
 
 
 def _default_cache() -> Path:
@@ -21,16 +28,15 @@ MatchingMode = Literal["auto", "native", "python"]
 
 
 def _folded(value: object) -> object:
-    # " Native " is native; a value that is none of the modes is shown as it was written.
-    if isinstance(value, str) and value.strip().lower() in get_args(MatchingMode):
-        return value.strip().lower()
-    return value
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 class Settings(BaseSettings):
     """Every knob that is not a YAML file. Frozen: build a new one to change it.
 
-    Secrets are ``SecretStr`` so they print as ``**********``.
+    Secrets are ``SecretStr`` so they print as ``**********``. A bad value
+    raises ``ConfigError`` naming its variable, e.g.
+    ``WIREWATCH_PARTITIONS: expected an integer, got 'abc'``.
     """
 
     model_config = SettingsConfigDict(env_prefix="WIREWATCH_", frozen=True, extra="ignore")
@@ -58,19 +64,7 @@ class Settings(BaseSettings):
     broker_heap: str = "512m"
 
     # Stream processor (see processors/stream/): story grouping, dedup, surges.
-    story_idle_gap_hours: float = Field(
-        default=6.0, gt=0, description="a story takes no report this long after its last one"
-    )
-    story_max_span_hours: float = Field(
-        default=36.0, gt=0, description="a story never spans more than this from its first report"
-    )
-    story_text_similarity: float = Field(
-        default=0.4, gt=0, le=1, description="same-language text similarity that counts in full"
-    )
-    story_join_score: float = Field(default=0.5, gt=0, description="evidence a new outlet's report needs")
-    story_same_source_score: float = Field(
-        default=0.8, gt=0, description="evidence a new report of an outlet already in the story needs"
-    )
+    story_window_hours: float = Field(default=6.0, gt=0, description="reports of one story join within this")
     dedup_ttl_hours: float = Field(default=48.0, gt=0, description="how long an item id is remembered")
     surge_window_minutes: float = Field(default=30.0, gt=0, description="hopping window size")
     surge_step_minutes: float = Field(default=5.0, gt=0, description="hopping window step")
@@ -101,6 +95,53 @@ class Settings(BaseSettings):
             if self.kafka_sasl_password is not None:
                 config["sasl_plain_password"] = self.kafka_sasl_password.get_secret_value()
         return config
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _settings_error(exc) from None
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _bootstrap(cls, value: str | None) -> str | None:
+        for address in value.split(",") if value else ():
+            found = _ADDRESS.fullmatch(address.strip())
+            if found is None or not 0 < int(found[2]) <= 65535:
+                raise ValueError("expected host:port[,host:port…]")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if not known_level(value):
+            raise ValueError(f"expected one of {', '.join(LEVELS)}")
+        return value
+
+
+#: What a value that does not parse should have been, by pydantic error type.
+_EXPECTED = {
+    "int_parsing": "expected an integer",
+    "int_from_float": "expected an integer",
+    "float_parsing": "expected a number",
+    "bool_parsing": "expected true or false",
+}
+
+
+def _settings_error(exc: ValidationError) -> ConfigError:
+    """One ``WIREWATCH_NAME: expected …, got '…'`` issue per bad value (secrets not shown)."""
+    issues = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        message = error["msg"].removeprefix("Value error, ")
+        if message.startswith("Input should be "):
+            message = "expected " + message.removeprefix("Input should be ")
+        message = _EXPECTED.get(error["type"], message)
+        annotation = Settings.model_fields[field].annotation if field in Settings.model_fields else None
+        if SecretStr not in (annotation, *get_args(annotation)):
+            message += f", got {error['input']!r}"
+        issues.append(Issue(f"WIREWATCH_{field.upper()}" if field else "settings", None, message))
+    return ConfigError(issues)
 
 
 @lru_cache(maxsize=1)
