@@ -54,8 +54,8 @@ def _atom(feed: str, items: list[tuple[DemoItem, datetime]]) -> str:
 class DemoFeeds:
     """The demo clock and the feed documents it releases."""
 
-    def __init__(self, speed: float = 1.0, start: float | None = None):
-        self.start = time.monotonic() if start is None else start
+    def __init__(self, speed: float = 1.0):
+        self.start = time.monotonic()
         self.started_at = datetime.now(UTC)
         self.speed = speed
 
