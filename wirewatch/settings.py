@@ -28,7 +28,10 @@ MatchingMode = Literal["auto", "native", "python"]
 
 
 def _folded(value: object) -> object:
-    return value.strip().lower() if isinstance(value, str) else value
+    # " Native " is native; a value that is none of the modes is shown as it was written.
+    if isinstance(value, str) and value.strip().lower() in get_args(MatchingMode):
+        return value.strip().lower()
+    return value
 
 
 class Settings(BaseSettings):

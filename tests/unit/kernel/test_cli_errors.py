@@ -44,3 +44,13 @@ def test_native_matching_required_but_not_built_is_one_line(
         "build it with cargo ≥ 1.78: make setup, or set WIREWATCH_MATCHING=auto"
     ]
 
+
+@pytest.mark.parametrize("value", ["fast", "Rust "])
+def test_a_bad_matching_mode_is_one_line(
+    value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fresh_settings: None
+) -> None:
+    monkeypatch.setenv("WIREWATCH_MATCHING", value)
+    assert main(["try", "--watchlist", WATCHLIST, "Frappes sur Idleb"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"WIREWATCH_MATCHING: expected 'auto', 'native' or 'python', got {value!r}"
+    ]
