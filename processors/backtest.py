@@ -18,6 +18,7 @@ from kafka import KafkaConsumer, TopicPartition
 from processors.matching import Engine
 from processors.stream import dedup
 from processors.stream.candidates import candidate_for
+from processors.stream.grouping import grouping_policy
 from processors.stream.stories import StoryStore
 from wirewatch.durations import parse_duration
 from wirewatch.errors import RecordError, WirewatchError
@@ -113,7 +114,7 @@ def run_backtest(
     """Replay ``topic`` from ``since`` to its end as it was at the start; send nothing."""
     report = BacktestReport()
     seen: dict[str, dict[str, object]] = {}
-    stories = StoryStore({}, timedelta(hours=settings.story_window_hours))
+    stories = StoryStore({}, grouping_policy(settings))
     for n, value in enumerate(_records(settings, bootstrap, topic, since, progress)):
         try:
             item = NewsItem.from_bytes(value)

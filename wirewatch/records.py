@@ -131,6 +131,10 @@ class Alert(Record):
     #: channel names the rules asked for; ``default`` = the default set; empty = the default set
     notify: list[str] = []
     update_reason: str | None = None
+    #: why the report that caused this revision opened or joined the story
+    grouping: str | None = None
+    #: reports the story holds, pushed or not
+    report_count: int = 1
 
     @property
     def headline(self) -> str:

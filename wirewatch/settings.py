@@ -67,7 +67,19 @@ class Settings(BaseSettings):
     broker_heap: str = "512m"
 
     # Stream processor (see processors/stream/): story grouping, dedup, surges.
-    story_window_hours: float = Field(default=6.0, gt=0, description="reports of one story join within this")
+    story_idle_gap_hours: float = Field(
+        default=6.0, gt=0, description="a story takes no report this long after its last one"
+    )
+    story_max_span_hours: float = Field(
+        default=36.0, gt=0, description="a story never spans more than this from its first report"
+    )
+    story_text_similarity: float = Field(
+        default=0.4, gt=0, le=1, description="same-language text similarity that counts in full"
+    )
+    story_join_score: float = Field(default=0.5, gt=0, description="evidence a new outlet's report needs")
+    story_same_source_score: float = Field(
+        default=0.8, gt=0, description="evidence a new report of an outlet already in the story needs"
+    )
     dedup_ttl_hours: float = Field(default=48.0, gt=0, description="how long an item id is remembered")
     surge_window_minutes: float = Field(default=30.0, gt=0, description="hopping window size")
     surge_step_minutes: float = Field(default=5.0, gt=0, description="hopping window step")

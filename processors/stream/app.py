@@ -26,6 +26,7 @@ from typing import Any
 import faust
 
 from processors.stream import faust_compat
+from processors.stream.grouping import grouping_policy
 from processors.stream.live_watchlist import EngineHolder, WatchlistFollower
 from processors.stream.metrics import ProcessorMetrics
 from processors.stream.stages import AlertSink, DeadLetters, MatchStage, Progress, StoryStage, SurgeStage
@@ -125,8 +126,7 @@ def build_app(
     hand_off = HandOff(candidates_topic, mentions_topic, parts)
     ttl_s = settings.dedup_ttl_hours * 3600
     matcher = MatchStage(seen, holder, hand_off, ttl_s, metrics, dead_letters, progress)
-    window = timedelta(hours=settings.story_window_hours)
-    teller = StoryStage(stories, window, alerts, dead_letters, progress)
+    teller = StoryStage(stories, grouping_policy(settings), alerts, dead_letters, progress)
     counter = SurgeStage(surges, surge_policy(settings), alerts, dead_letters, progress)
 
     @app.agent(items_topic, name="match-items")

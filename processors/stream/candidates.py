@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from processors.matching import Decision
+from processors.stream.signature import Signature, signature_of
 from wirewatch.records import DEFAULT_CHANNELS, AlertItem, Evidence, NewsItem, Severity, severity_rank
 
 
@@ -44,6 +45,8 @@ class Candidate(_Internal):
     evidence: list[Evidence] = []
     watchlist_version: str
     content_hash: str = ""
+    #: what the report says about its event, for grouping (``signature.signature_of``)
+    signature: Signature = Signature()
 
     @property
     def at(self) -> datetime:
@@ -97,6 +100,7 @@ def candidate_for(item: NewsItem, decision: Decision, version: str, content: str
             "evidence": decision.evidence(item.id),
             "watchlist_version": version,
             "content_hash": content,
+            "signature": signature_of(item.text, decision, item.published_at),
         }
     )
 

@@ -1,21 +1,26 @@
-"""Story grouping: one alert per story, across outlets and languages.
+"""Story grouping: one alert per real-world event, across outlets and languages.
 
 All candidates of one rule arrive, in order, on one partition (keyed by
-rule); ``StoryStore`` keeps that partition's open stories. A candidate
-joins an open story of the same rule when it shares an escalation family
-and an anchor (a region, or an actor when neither side names a region)
-within the story window; otherwise it opens a new story.
+rule); ``StoryStore`` keeps that partition's open stories. A candidate is
+compared with the open stories it could belong to (same rule, a shared
+escalation family and region or actor, inside the time limits) by what the
+reports say (``grouping.assess``: places, targets, toll, days, text); it
+joins the best one that it matches, else it opens a new story.
 
-Alerts are emitted when a story opens (revision 0), when a new outlet
-joins it (the source count grows) and when its severity rises. The story
-key and ``alert_id`` are derived from the first report and the revision
-only, so replaying the same input after a crash yields the same ids.
+Every candidate is told: it opens a story (revision 0) or joins one, and
+the story records every item that joined. A join is pushed as an update
+(revision n) when it brings news (``grouping.news``: a new outlet or
+language, a higher toll or severity, a new place, actor or escalation);
+severity never goes down. Each alert says why it was grouped (``grouping``)
+and what is new (``update_reason``). The story key and ``alert_id`` derive
+from the first report and the revision only, so replaying the same input
+after a crash yields the same ids.
 
 Replays are recognised by offset: the store remembers the last input offset
 it applied per rule; an input at or below it is a replay and emits nothing.
-That is safe because the stage writes a record's state only once the broker
-holds the alerts it sent (``write_after`` in app.py): state that says an
-input was applied vouches for its alert. A crash before the state lands
+That is safe because the story stage writes a record's state only once the
+broker holds the alerts it sent (``AlertSink.write_after``): state that says
+an input was applied vouches for its alert. A crash before the state lands
 replays the input against the old state, which yields the same story key,
 revision and ``alert_id`` (downstream drops the copy).
 """
@@ -24,16 +29,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import MutableMapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from processors.stream.candidates import Candidate
+from processors.stream.grouping import GroupingPolicy, Verdict, assess, new_places, news
 from wirewatch.records import Alert, AlertItem, Evidence, severity_rank
 
 MAX_ITEMS_IN_ALERT = 20
 MAX_EVIDENCE = 40
 MAX_ITEM_IDS = 500
+MAX_PLACES = 30
+#: Fingerprints kept per story: its first report's and the latest ones'.
+MAX_PRINTS = 4
 
 
 def _digest(*parts: str, size: int = 16) -> str:
@@ -71,6 +80,19 @@ class Story:
     revision: int
     watchlist_version: str
     trigger: str  # item id that produced the current revision
+    report_count: int = 1
+    langs: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    broad: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    toll: int | None = None
+    #: [lang, source, fingerprint tokens] of the first report and the latest ones
+    prints: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def first(self) -> datetime:
+        return datetime.fromisoformat(self.first_seen)
 
     @property
     def last(self) -> datetime:
@@ -88,7 +110,7 @@ class Story:
             return bool(set(self.regions) & set(c.regions))
         return bool(set(self.actors) & set(c.actors))
 
-    def to_alert(self, update_reason: str | None = None) -> Alert:
+    def to_alert(self, grouping: str, update_reason: str | None = None) -> Alert:
         return Alert(
             rules=self.rules,
             alert_id=alert_id_for(self.key, self.revision),
@@ -108,6 +130,8 @@ class Story:
             watchlist_version=self.watchlist_version,
             notify=self.notify,
             update_reason=update_reason,
+            grouping=grouping,
+            report_count=self.report_count,
         )
 
 
@@ -134,6 +158,13 @@ def _new_story(c: Candidate) -> Story:
         revision=0,
         watchlist_version=c.watchlist_version,
         trigger=c.item.id,
+        langs=[c.item.lang] if c.item.lang else [],
+        places=list(c.signature.places)[:MAX_PLACES],
+        broad=list(c.signature.broad),
+        targets=list(c.signature.targets),
+        dates=list(c.signature.dates),
+        toll=c.signature.toll,
+        prints=[[c.item.lang, c.item.source, list(c.signature.tokens)]],
     )
 
 
@@ -157,9 +188,9 @@ class StoryStore:
     - ``offset|<rule>``: the last input offset applied (written last).
     """
 
-    def __init__(self, table: MutableMapping[str, Any], window: timedelta):
+    def __init__(self, table: MutableMapping[str, Any], policy: GroupingPolicy | None = None):
         self.table = table
-        self.window = window
+        self.policy = policy or GroupingPolicy()
 
     def apply(self, c: Candidate, offset: int) -> Alert | None:
         """Apply one candidate read at ``offset``; return the alert to emit, if any.
@@ -173,20 +204,20 @@ class StoryStore:
             return None
         alert = self._apply(c)
         swept = meta.get("swept")
-        if swept is None or c.at - datetime.fromisoformat(swept) > self.window / 6:
+        if swept is None or c.at - datetime.fromisoformat(swept) > self.policy.idle_gap / 6:
             self.sweep(c.rule, c.at)
             swept = c.at.isoformat()
         self.table[meta_key] = {"offset": offset, "swept": swept}
         return alert
 
     def sweep(self, rule: str, at: datetime) -> None:
-        """Forget every story of ``rule`` closed by ``at`` (runs a few times per window)."""
+        """Forget every story of ``rule`` past its longest span at ``at`` (a few times per idle gap)."""
         prefix = f"index|{rule}|"
         anchors = [k.removeprefix(prefix) for k in list(self.table.keys()) if k.startswith(prefix)]
         self.open_stories(rule, anchors, at)
 
     def open_stories(self, rule: str, anchors: list[str], at: datetime) -> list[Story]:
-        """The stories of ``rule`` on ``anchors`` still open at ``at``; closed ones are dropped."""
+        """The stories of ``rule`` on ``anchors`` a report at ``at`` could join; older ones are dropped."""
         found: dict[str, Story] = {}
         for anchor in anchors:
             key = f"index|{rule}|{anchor}"
@@ -199,7 +230,7 @@ class StoryStore:
                     if data is None:
                         continue
                     story = Story.from_dict(data)
-                    if at - story.last > self.window:
+                    if at - story.first > self.policy.max_span:
                         self.table.pop(f"story|{story_key}", None)
                         continue
                     found[story_key] = story
@@ -221,49 +252,52 @@ class StoryStore:
 
     def _apply(self, c: Candidate) -> Alert | None:
         stories = self.open_stories(c.rule, _anchors(c.regions, c.actors), c.at)
-        story = _best(stories, c, self.window)
+        story, verdict = _best(stories, c, self.policy)
         if story is None:
             story, before = _new_story(c), []
-            alert: Alert | None = story.to_alert()
+            alert: Alert | None = story.to_alert(grouping=f"new story: {verdict.reason}")
         else:
             before = _anchors(story.regions, story.actors)
-            alert = _join(story, c)
+            alert = _join(story, c, verdict)
         self._save(story, before)
         return alert
 
 
-def _best(stories: list[Story], c: Candidate, window: timedelta) -> Story | None:
-    best = None
-    for story in stories:
+def _best(stories: list[Story], c: Candidate, policy: GroupingPolicy) -> tuple[Story | None, Verdict]:
+    """The story ``c`` joins (None: a new one), and the verdict that says why."""
+    best: tuple[Story, Verdict] | None = None
+    closest = Verdict(False, -1.0, "no open story shares its region, actor and escalation")
+    for story in sorted(stories, key=lambda s: (s.last, s.key), reverse=True):
         if c.item.id in story.item_ids:
-            return story
-        if story.rule != c.rule or not set(story.families) & set(c.families):
+            return story, Verdict(True, 1.0, "same item, updated")
+        if story.rule != c.rule or not set(story.families) & set(c.families) or not story.anchors_meet(c):
             continue
-        if abs(c.at - story.last) > window or not story.anchors_meet(c):
-            continue
-        if best is None or story.last > best.last:
-            best = story
-    return best
+        verdict = assess(story, c, policy)
+        if verdict.join and (best is None or verdict.score > best[1].score):
+            best = (story, verdict)
+        elif not verdict.join and verdict.score > closest.score:
+            closest = Verdict(False, verdict.score, f"not {story.key}: {verdict.reason}")
+    return best if best is not None else (None, closest)
 
 
-def _join(story: Story, c: Candidate) -> Alert | None:
-    reasons = []
-    new_source = c.item.source not in story.sources
+def _join(story: Story, c: Candidate, verdict: Verdict) -> Alert | None:
+    reasons = [] if c.item.id in story.item_ids else news(story, c)
     if c.item.id in story.item_ids:
         # The same item updated in place: refresh its title/summary link.
         story.items = [c.item.model_dump(mode="json") if i["id"] == c.item.id else i for i in story.items]
     else:
         story.item_ids = [*story.item_ids, c.item.id][-MAX_ITEM_IDS:]
+        story.report_count += 1
         story.items.append(c.item.model_dump(mode="json"))
         story.items.sort(key=lambda i: i["published_at"])
         if len(story.items) > MAX_ITEMS_IN_ALERT:  # keep the first reports and the latest ones
             half = MAX_ITEMS_IN_ALERT // 2
             story.items = story.items[:half] + story.items[-half:]
-    if new_source:
+        _merge_signature(story, c)
+    if c.item.source not in story.sources:
         story.sources.append(c.item.source)
-        reasons.append(f"reported by {len(story.sources)} sources (new: {c.item.source})")
     if severity_rank(c.severity) > severity_rank(story.severity):
-        reasons.append(f"severity raised from {story.severity} to {c.severity}")
+        reasons.append(f"severity {story.severity} → {c.severity}")
         story.severity = c.severity
     story.actors = _union(story.actors, c.actors)
     story.regions = _union(story.regions, c.regions)
@@ -279,4 +313,19 @@ def _join(story: Story, c: Candidate) -> Alert | None:
         return None
     story.revision += 1
     story.trigger = c.item.id
-    return story.to_alert(update_reason="; ".join(reasons))
+    return story.to_alert(grouping=verdict.reason, update_reason=" · ".join(reasons))
+
+
+def _merge_signature(story: Story, c: Candidate) -> None:
+    sig = c.signature
+    if c.item.lang and c.item.lang not in story.langs:
+        story.langs.append(c.item.lang)
+    story.places = [*story.places, *new_places(story.places, sig.places)][:MAX_PLACES]
+    story.broad = list(dict.fromkeys([*story.broad, *sig.broad]))
+    story.targets = _union(story.targets, sig.targets)
+    story.dates = _union(story.dates, sig.dates)
+    if sig.toll is not None and (story.toll is None or sig.toll > story.toll):
+        story.toll = sig.toll
+    story.prints = [*story.prints[:1], *story.prints[1:], [c.item.lang, c.item.source, list(sig.tokens)]]
+    if len(story.prints) > MAX_PRINTS:
+        story.prints = [story.prints[0], *story.prints[-(MAX_PRINTS - 1) :]]

@@ -9,12 +9,12 @@ broker holds them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, MutableMapping
-from datetime import timedelta
 from typing import Any
 
 from faust.types import EventT
 
 from processors.stream.batches import WriteBack, decode_candidates, position
+from processors.stream.grouping import GroupingPolicy
 from processors.stream.stages.base import AlertSink, DeadLetters, Progress, Stage
 from processors.stream.stories import StoryStore
 
@@ -27,20 +27,20 @@ class StoryStage(Stage):
     def __init__(
         self,
         stories: MutableMapping[str, Any],
-        window: timedelta,
+        policy: GroupingPolicy,
         alerts: AlertSink,
         dead_letters: DeadLetters,
         progress: Progress,
     ):
         super().__init__(dead_letters, progress)
         self.stories = stories
-        self.window = window
+        self.policy = policy
         self.alerts = alerts
 
     async def process(self, event: EventT) -> None:
         msg = event.message
         view = WriteBack(self.stories)
-        store = StoryStore(view, self.window)
+        store = StoryStore(view, self.policy)
         sent: list[Awaitable[Any]] = []
         try:
             for index, candidate in enumerate(decode_candidates(msg.value)):

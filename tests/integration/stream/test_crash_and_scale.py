@@ -44,7 +44,7 @@ def test_a_worker_killed_mid_stream_loses_nothing(stream: Stream) -> None:
     stream.produce(items[30:])
     worker.kill()  # SIGKILL: no shutdown, no final commit
     stream.start_worker()
-    # A worker that comes back stalled restarts itself after 20 s (processors/stream/app.py).
+    # A worker that comes back stalled restarts itself after 20 s (STALL_AFTER_S, processors/stream/app.py).
     alerts = stream.alerts(lambda a: stories_seen(a) >= 60, timeout_s=180)
     time.sleep(2)  # let any replayed copies land before checking ids
     alerts = stream.alerts(lambda a: True, timeout_s=1)

@@ -38,7 +38,7 @@ def test_one_story_across_languages_then_a_severity_rise(stream: Stream) -> None
     alerts = stream.alerts(lambda a: any(x.severity == "critical" for x in a))
     update = next(a for a in alerts if a.severity == "critical")
     assert update.story_key == story[0].story_key and update.revision == 2
-    assert "severity raised from high to critical" in (update.update_reason or "")
+    assert "severity high → critical" in (update.update_reason or "")
 
 
 def test_a_poison_record_is_dead_lettered_and_the_stream_goes_on(stream: Stream) -> None:
