@@ -15,6 +15,11 @@ mode survives a killed process); webhook ``X-Wirewatch-Delivery`` and email
 
 Digests keep their pending alerts and the time of the last digest here, so
 a restart neither loses nor repeats them. One process owns a ledger.
+
+``Threads`` keeps, in the same database, what a channel must remember of a
+story to reply to it: the Slack ``ts`` of its first message (bot mode), the
+subject of its first email, and each Slack post asked for and answered, so
+a re-sent alert finds its post instead of posting twice.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from wirewatch.records import Alert
@@ -52,6 +58,23 @@ CREATE TABLE IF NOT EXISTS digest_state (
     channel    TEXT PRIMARY KEY,
     last_flush REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS story_threads (
+    channel    TEXT NOT NULL,
+    story_key  TEXT NOT NULL,
+    root       TEXT NOT NULL,
+    place      TEXT NOT NULL DEFAULT '',
+    subject    TEXT NOT NULL DEFAULT '',
+    header_rev INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (channel, story_key)
+);
+CREATE TABLE IF NOT EXISTS channel_posts (
+    channel    TEXT NOT NULL,
+    delivery   TEXT NOT NULL,
+    ts         TEXT NOT NULL DEFAULT '',
+    asked_at   REAL NOT NULL,
+    PRIMARY KEY (channel, delivery)
+);
 """
 
 
@@ -60,17 +83,23 @@ def ledger_path(data_dir: Path) -> Path:
     return data_dir / "deliver" / "ledger.sqlite3"
 
 
+def _connect(path: Path | str) -> sqlite3.Connection:
+    """The ledger's database (created with its schema on first use), in autocommit mode."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
+    db.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode: a killed process loses nothing committed; only a power cut might.
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.executescript(_SCHEMA)
+    return db
+
+
 class Ledger:
     """One SQLite database; every method is a short transaction (called from the event loop)."""
 
     def __init__(self, path: Path | str):
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a killed process loses nothing committed; only a power cut might.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = _connect(path)
 
     @classmethod
     def open(cls, data_dir: Path) -> Ledger:
@@ -166,3 +195,141 @@ class Ledger:
             "SELECT COUNT(*) FROM deliveries WHERE channel = ? AND status = ?", (channel, SENT)
         ).fetchone()
         return int(row[0])
+
+
+@dataclass(frozen=True)
+class Thread:
+    """Where a story lives on one channel: its first message and what it showed."""
+
+    #: Slack: the ``ts`` of the story's first message; email: its ``Message-ID``
+    root: str
+    #: Slack: the conversation id the first message is in
+    place: str = ""
+    #: email: the subject of the story's first message
+    subject: str = ""
+    #: the revision the first message's header shows now (Slack edits it)
+    header_rev: int = 0
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post a channel asked for; ``ts`` is empty while no answer was recorded."""
+
+    asked_at: float
+    ts: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.ts)
+
+
+class Threads:
+    """The story → first-message map and the post journal of threading channels.
+
+    Opened by a channel over the ledger's database (its own connection,
+    opened on first use, so building a channel writes nothing); every method
+    is one short transaction.
+    """
+
+    def __init__(self, path: Path | str):
+        self._path = path
+        self._db: sqlite3.Connection | None = None
+
+    @classmethod
+    def of(cls, data_dir: Path) -> Threads:
+        """The threads of a data directory's ledger."""
+        return cls(ledger_path(data_dir))
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = _connect(self._path)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def thread(self, channel: str, story_key: str) -> Thread | None:
+        """The story's first message on ``channel``, if one was recorded."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT root, place, subject, header_rev FROM story_threads "
+                "WHERE channel = ? AND story_key = ?",
+                (channel, story_key),
+            )
+            .fetchone()
+        )
+        return Thread(row[0], row[1], row[2], int(row[3])) if row else None
+
+    def set_thread(self, channel: str, story_key: str, thread: Thread) -> None:
+        """Record (or replace) the story's first message on ``channel``."""
+        with self._conn() as db:
+            _upsert_thread(db, channel, story_key, thread)
+
+    def set_header_rev(self, channel: str, story_key: str, revision: int) -> None:
+        """The first message's header now shows ``revision``."""
+        with self._conn() as db:
+            db.execute(
+                "UPDATE story_threads SET header_rev = ?, updated_at = ? WHERE channel = ? AND story_key = ?",
+                (revision, time.time(), channel, story_key),
+            )
+
+    def place(self, channel: str) -> str:
+        """A conversation id ``channel`` posted to before ('' if none): where to look for a lost post."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT place FROM story_threads WHERE channel = ? AND place != '' "
+                "ORDER BY updated_at DESC LIMIT 1",
+                (channel,),
+            )
+            .fetchone()
+        )
+        return str(row[0]) if row else ""
+
+    def post(self, channel: str, delivery: str) -> Post | None:
+        """The post of ``delivery`` (an alert id, or a batch id) on ``channel``, if one was asked for."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT asked_at, ts FROM channel_posts WHERE channel = ? AND delivery = ?",
+                (channel, delivery),
+            )
+            .fetchone()
+        )
+        return Post(float(row[0]), row[1]) if row else None
+
+    def asking(self, channel: str, delivery: str) -> None:
+        """Recorded just before the request: a post is being asked for (kept if already asked)."""
+        with self._conn() as db:
+            db.execute(
+                "INSERT INTO channel_posts (channel, delivery, asked_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (channel, delivery) DO NOTHING",
+                (channel, delivery, time.time()),
+            )
+
+    def answered(
+        self, channel: str, delivery: str, ts: str, story_key: str = "", thread: Thread | None = None
+    ) -> None:
+        """Recorded as soon as the remote answers: the post's ``ts`` and, for a first message, the thread."""
+        with self._conn() as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(
+                "INSERT INTO channel_posts (channel, delivery, ts, asked_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (channel, delivery) DO UPDATE SET ts = excluded.ts",
+                (channel, delivery, ts, time.time()),
+            )
+            if thread is not None:
+                _upsert_thread(db, channel, story_key, thread)
+
+
+def _upsert_thread(db: sqlite3.Connection, channel: str, story_key: str, thread: Thread) -> None:
+    db.execute(
+        "INSERT INTO story_threads (channel, story_key, root, place, subject, header_rev, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, story_key) DO UPDATE SET root = excluded.root, "
+        "place = excluded.place, subject = excluded.subject, header_rev = excluded.header_rev, "
+        "updated_at = excluded.updated_at",
+        (channel, story_key, thread.root, thread.place, thread.subject, thread.header_rev, time.time()),
+    )
