@@ -26,6 +26,12 @@ def subject(alert: Alert) -> str:
     return t.cap(f"{t.severity_label(alert)}: {t.summary(alert)}{update}", SUBJECT_MAX)
 
 
+def reply_subject(first: str) -> str:
+    """The subject of a story's update: ``Re:`` and its first email's subject, so clients thread it."""
+    first = t.clean(first, SUBJECT_MAX)
+    return first if first.lower().startswith("re:") else t.cap(f"Re: {first}", SUBJECT_MAX)
+
+
 def digest_subject(alerts: Sequence[Alert]) -> str:
     """``HIGH: 5 alerts — air strike — Idlib and 4 more (Wirewatch digest)``: the top severity first."""
     top = max(alerts, key=lambda a: severity_rank(a.severity))

@@ -89,10 +89,57 @@ def fallback(alert: Alert) -> str:
 
 def alert_payload(alert: Alert) -> dict[str, Any]:
     """The webhook body for one alert: severity, what, who, where, items, sources, watchlist."""
+    return {"text": fallback(alert), "blocks": _blocks(alert, _update(alert))}
+
+
+def story_header(alert: Alert) -> dict[str, Any]:
+    """The story's first message as it should read now (bot mode edits it to this on each update).
+
+    Severity, sources and items are the current ones; the note says how many
+    updates there were and the latest one's reason, and points at the thread.
+    """
+    note = ""
+    if alert.revision > 0:
+        reason = t.update_reason(alert)
+        s = "s" if alert.revision != 1 else ""
+        latest = f" · latest: {escape(reason)}" if reason else ""
+        note = f"↻ *{alert.revision} update{s}*{latest} · in the thread"
+    text = t.cap(f"{t.severity_label(alert)}: {escape(t.summary(alert))}", FALLBACK_MAX)
+    return {"text": text, "blocks": _blocks(alert, note)}
+
+
+def thread_reply(alert: Alert) -> dict[str, Any]:
+    """A story's update as a reply in its thread: the reason first, then severity, sources, items."""
+    blocks: list[dict[str, Any]] = [_section(_update(alert) or f"↻ *Update {alert.revision}*")]
+    blocks.append(
+        {
+            "type": "section",
+            "fields": [
+                _field("Severity", f"{t.SEVERITY_MARK[alert.severity]} {t.severity_label(alert)}"),
+                _field("Sources", str(alert.source_count)),
+            ],
+        }
+    )
+    blocks += _items_and_footer(alert)
+    return {"text": fallback(alert), "blocks": blocks}
+
+
+def _items_and_footer(alert: Alert) -> list[dict[str, Any]]:
+    blocks = []
+    items, more = t.shown_items(alert)
+    if items:
+        lines = [_item(i) for i in items]
+        if more:
+            lines.append(f"_… and {more} more_")
+        blocks.append(_section("\n".join(lines)))
+    blocks.append(_context(escape(t.footer(alert))))
+    return blocks
+
+
+def _blocks(alert: Alert, note: str) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_section(_title(alert))]
-    update = _update(alert)
-    if update:
-        blocks.append(_context(update))
+    if note:
+        blocks.append(_context(note))
     what = ", ".join(mrkdwn(e, t.NAME_MAX) for e in alert.escalations) or escape(alert.kind)
     blocks.append(
         {
@@ -105,14 +152,8 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
             ],
         }
     )
-    items, more = t.shown_items(alert)
-    if items:
-        lines = [_item(i) for i in items]
-        if more:
-            lines.append(f"_… and {more} more_")
-        blocks.append(_section("\n".join(lines)))
-    blocks.append(_context(escape(t.footer(alert))))
-    return {"text": fallback(alert), "blocks": blocks}
+    blocks += _items_and_footer(alert)
+    return blocks
 
 
 def _compact(alert: Alert) -> str:

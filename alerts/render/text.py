@@ -99,11 +99,21 @@ def summary(alert: Alert) -> str:
     return clean(alert.headline, TITLE_MAX)
 
 
+def update_reason(alert: Alert) -> str:
+    """Why the story was told again, cleaned, its reasons joined by `` · ``.
+
+    Processors join the reasons with `` · `` (``3 sources · toll 12 → 17``);
+    older ones joined them with ``;``, which reads the same here.
+    """
+    parts = [clean(part, TITLE_MAX) for part in (alert.update_reason or "").split(";")]
+    return cap(" · ".join(p for p in parts if p), LIST_MAX)
+
+
 def update_note(alert: Alert) -> str:
-    """``Update 2: 3 new sources`` for a revision > 0, else empty."""
+    """``Update 2: reported by 3 sources (new: AP) · severity raised…`` for a revision > 0, else empty."""
     if alert.revision <= 0:
         return ""
-    reason = clean(alert.update_reason, TITLE_MAX)
+    reason = update_reason(alert)
     return f"Update {alert.revision}" + (f": {reason}" if reason else "")
 
 
