@@ -9,7 +9,9 @@ story's time limits: no longer idle than ``idle_gap`` since its last report
 Then what the reports say decides (``assess``). It is a *contradiction*, and
 a new story, when both name specific places and none is the same (another
 town in the same governorate), both name what was hit and it differs (a
-market, a hospital), or both name the day and the days differ. Otherwise
+market, a hospital), both name the day and the days differ, or the report
+tells a renewed attack ("renewed shelling", "de nouveau") on a later day
+than the story's first report. Otherwise
 the evidence adds up: shared specific places, the same target, the same
 day, the same toll, a shared actor, text similarity within one language
 (outlets share names across languages, not words), closeness in time. A
@@ -79,9 +81,11 @@ def assess(story: Story, c: Candidate, policy: GroupingPolicy) -> Verdict:
     if c.at - story.first > policy.max_span or story.first - c.at > policy.max_span:
         return Verdict(False, 0.0, f"beyond the story's longest span ({_hours(policy.max_span)})")
     late = since_last > policy.idle_gap
+    if late and not set(sig.dates) & set(story.dates):
+        return Verdict(False, 0.0, f"idle for {_hours(since_last)} with no shared day and place")
     story_places, report_places = _specific(story.places, story.broad, sig)
     shared_places = _shared(story_places, report_places)
-    contradiction = _contradiction(story, sig, story_places, report_places, shared_places)
+    contradiction = _contradiction(story, c, story_places, report_places, shared_places)
     if contradiction:
         return Verdict(False, 0.0, contradiction)
     score, evidence = _evidence(story, c, policy, story_places, report_places, shared_places)
@@ -124,8 +128,11 @@ def _shared(a: list[str], b: list[str]) -> list[str]:
 
 
 def _contradiction(
-    story: Story, sig: Signature, story_places: list[str], report_places: list[str], shared: list[str]
+    story: Story, c: Candidate, story_places: list[str], report_places: list[str], shared: list[str]
 ) -> str | None:
+    sig = c.signature
+    if sig.follow_up and c.at.date() > story.first.date():
+        return f"a renewed attack, told on a later day than the story's first report ({story.first:%Y-%m-%d})"
     if story_places and report_places and not shared:
         return f"another place ({', '.join(report_places)}; the story: {', '.join(story_places)})"
     if story.targets and sig.targets and not set(story.targets) & set(sig.targets):

@@ -94,7 +94,8 @@ def test_the_demo_pipeline_end_to_end(
             alerts = read_archive(archive)
             headline = [a for a in alerts if "Idlib" in a.regions and a.source_count >= 2]
             chemical = [a for a in alerts if a.severity == "critical"]
-            if headline and chemical and smtp.accepted():
+            aleppo = [a for a in alerts if any("eastern Aleppo" in i.title for i in a.items)]
+            if headline and chemical and aleppo and smtp.accepted():
                 break
             time.sleep(1)
         assert headline, f"no two-source Idlib story within 120 s:\n{log.read_text()[-4000:]}"
@@ -112,6 +113,10 @@ def test_the_demo_pipeline_end_to_end(
     # The French and the English report are one story with two sources.
     update = headline[0]
     assert {i.lang for i in update.items} == {"fr", "en"} and update.revision >= 1
+    # The Aleppo shelling is an event of its own, told in its own alert, though its outlet
+    # already reported the headline story, which names Aleppo and shelling too.
+    (aleppo,) = [a for a in alerts if any("eastern Aleppo" in i.title for i in a.items)]
+    assert aleppo.revision == 0 and aleppo.story_key != first.story_key and aleppo.regions == ["Aleppo"]
     # Near misses did not alert.
     titles = " ".join(i.title for a in alerts for i in a.items)
     assert "Hamadi" not in titles and "pétrole" not in titles

@@ -21,12 +21,10 @@ applied, at increasing offsets, to the ``StoryStore`` of its rule's partition
 (one store and one plain-dict table per ``candidate.rule``). The harness only
 calls ``make_store(table)``, ``.apply(candidate, offset)`` and reads the
 returned alert's ``story_key`` and ``revision``. A report's story is the key
-of the alert it triggered; when it triggered none (a silent join), the
-harness asks a throwaway copy of the state: it applies the same item again,
-from an outlet never seen, to ``make_store(deepcopy(table))`` at the next
-offset, and takes the key of the update that new outlet triggers (the real
-state is untouched). If even that yields no alert, the report's story is
-unknown and it counts as a story of its own.
+of the alert it triggered; when it triggered none (a silent join), it is the
+story in the table whose ``item_ids`` hold the report (the story records every
+report that joined). If none does, the report's story is unknown and it counts
+as a story of its own.
 
 **Scoring** (``score``), over *alerting reports* (reports a rule fired on):
 
@@ -48,13 +46,12 @@ never merge, so the same event told under two rules counts as split.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -71,15 +68,13 @@ WATCHLIST = REPO / "config" / "watchlist.yaml"
 WIRE = DATA / "grouping-eval.jsonl"
 NOTES = DATA / "conflict-notes.jsonl"
 
-#: An outlet no report names: the probe that asks which story a silent join went to.
-PROBE_SOURCE = "grouping-eval probe"
 
 MakeStore = Callable[[dict[str, Any]], StoryStore]
 
 
 def todays_store(table: dict[str, Any]) -> StoryStore:
     """The story stage as it stands: a sliding 6-hour window."""
-    return StoryStore(table, timedelta(hours=6))
+    return StoryStore(table)
 
 
 @dataclass(frozen=True)
@@ -178,16 +173,18 @@ def tell(
             tables[candidate.rule] = {}
             stores[candidate.rule] = make_store(tables[candidate.rule])
         alert = stores[candidate.rule].apply(candidate, offset)
-        if alert is not None:
-            story, revision = alert.story_key, alert.revision
-        else:
-            probe = candidate.model_copy(
-                update={"item": candidate.item.model_copy(update={"source": PROBE_SOURCE})}
-            )
-            answer = make_store(copy.deepcopy(tables[candidate.rule])).apply(probe, offset + 1)
-            story, revision = (answer.story_key if answer is not None else ""), None
+        revision = alert.revision if alert is not None else None
+        story = alert.story_key if alert is not None else _holding(tables[candidate.rule], item.id)
         told.placements[report.id] = Placement(report.id, candidate.rule, story, revision)
     return told
+
+
+def _holding(table: dict[str, Any], item_id: str) -> str:
+    """The key of the story in ``table`` that holds ``item_id`` (a report that joined silently)."""
+    for key, value in table.items():
+        if key.startswith("story|") and item_id in value["item_ids"]:
+            return str(value["key"])
+    return ""
 
 
 def _ratio(part: int, whole: int) -> float:
