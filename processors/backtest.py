@@ -49,8 +49,12 @@ class BacktestReport:
     duplicates: int = 0
     alerts: list[Alert] = field(default_factory=list)
 
+    def stories(self) -> list[Alert]:
+        """The latest revision of each story, in the order the stories opened."""
+        return list({a.story_key: a for a in self.alerts}.values())
+
     def summary(self) -> dict[str, Counter[str]]:
-        stories = {a.story_key: a for a in self.alerts}.values()  # latest revision of each story
+        stories = self.stories()
         return {
             "rule": Counter(a.rule for a in stories),
             "severity": Counter(a.severity for a in stories),

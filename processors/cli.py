@@ -38,16 +38,25 @@ def watchlist_check(file: Path = typer.Argument(..., help="the watchlist YAML fi
 
 
 def try_(
-    text: str | None = typer.Argument(None, help="the text to match (default: read stdin)"),
+    texts: list[str] | None = typer.Argument(
+        None, help="the text(s) to match (default: read stdin); several are also grouped into stories"
+    ),
     jsonl: bool = typer.Option(
         False, "--jsonl", help='read JSON lines {"id", "text" | "title"+"summary", "lang"} from stdin'
     ),
     lang: str | None = typer.Option(None, "--lang", help="language hint: fr or en"),
     watchlist: Path | None = WATCHLIST_OPTION,
 ) -> None:
-    """Dry-run the matching engine: explain what a text triggers, or answer JSON lines."""
+    """Dry-run the matching engine: explain what a text triggers, or answer JSON lines.
+
+    Given several texts, also says which of them would make one story and why,
+    e.g. wirewatch try "Frappes sur Saraqeb : 12 morts" "Air strikes on Saraqib kill 17".
+    """
     from processors.matching import Engine
     from processors.matching.explain import explain, run_jsonl
+    from processors.stream.explain import tell_texts
+    from processors.stream.grouping import grouping_policy
+    from wirewatch.settings import get_settings
     from wirewatch.watchlist import load_watchlist
 
     engine = Engine.build(load_watchlist(_watchlist_path(watchlist)))
@@ -57,9 +66,15 @@ def try_(
             # SystemExit, not typer.Exit: wirewatch.cli.main drops the code click returns for Exit.
             raise SystemExit(2)
         return
-    if text is None:
-        text = sys.stdin.read()
-    print(explain(engine, engine.evaluate(text, lang)))
+    texts = texts or [sys.stdin.read()]
+    for n, text in enumerate(texts, start=1):
+        if len(texts) > 1:
+            print(f"text {n}:")
+        print(explain(engine, engine.evaluate(text, lang)))
+    if len(texts) > 1:
+        print("stories:")
+        for line in tell_texts(engine, texts, lang, grouping_policy(get_settings())):
+            print(f"  {line}")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from wirewatch.output import say
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from wirewatch.records import Alert
 
 
 def process(
@@ -106,6 +112,26 @@ def backtest(
         for name, n in counts.most_common(10):
             table.add_row(name, str(n))
         out.print(table)
+    out.print(_stories_table(report.stories()[-STORIES_SHOWN:]))
+
+
+#: Stories the backtest table lists (the latest ones); ``--jsonl`` gives every alert.
+STORIES_SHOWN = 30
+
+
+def _stories_table(stories: list[Alert]) -> Table:
+    """The latest stories: first report, reports and sources, and why the last one joined."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"latest {len(stories)} stories (why the last report opened or joined each)")
+    for column in ("first report", "reports", "sources", "grouping"):
+        table.add_column(column, justify="right" if column in ("reports", "sources") else "left")
+    for story in stories:
+        first = min(story.items, key=lambda i: i.published_at).title if story.items else story.headline
+        counts = (str(story.report_count), str(story.source_count))
+        table.add_row(escape(first[:70]), *counts, escape(story.grouping or ""))
+    return table
 
 
 def register(app: typer.Typer) -> None:

@@ -102,9 +102,7 @@ def assess(story: Story, c: Candidate, policy: GroupingPolicy) -> Verdict:
     return Verdict(True, score, f"same event: {said}")
 
 
-def _specific(
-    story_places: list[str], story_broad: list[str], sig: Signature
-) -> tuple[list[str], list[str]]:
+def _specific(story_places: list[str], story_broad: list[str], sig: Signature) -> tuple[list[str], list[str]]:
     """Both sides' places less those either names as a province; all of them when a side has none left.
 
     Only places both sides name finely can contradict each other ("Saraqib" and
@@ -184,7 +182,7 @@ def _text_similarity(story: Story, c: Candidate) -> float | None:
     tokens = set(c.signature.tokens)
     best = None
     for lang, _source, print_tokens in story.prints:
-        if lang != c.item.lang or not tokens or not print_tokens:
+        if lang is None or lang != c.item.lang or not tokens or not print_tokens:
             continue
         other = set(print_tokens)
         similarity = len(tokens & other) / len(tokens | other)

@@ -50,6 +50,7 @@ _PLACE_WORDS = (
     r"shelled|struck|hit|targeted|bombed|attacked|pounded|stormed|raided|captured|"
     r"à|au|dans|près de|pres de|vers|sur|en|contre|visé|vise|frappé|frappe|bombardé|bombarde|"
     r"pilonné|pilonne|ciblé|cible|attaqué|attaque|"
+    r"(?:marché|marche|hôpital|hopital|école|ecole|mosquée|mosquee|boulangerie) (?:de |d'|d’|du )|"
     r"(?:ville|village|localité|localite|quartier|région|region|province|banlieue|"
     r"faubourg|camp|base|aéroport|aeroport|périphérie|peripherie|environs) (?:de |d'|d’|du )"
 )
@@ -101,9 +102,7 @@ _DEATH_WORDS = _word_set(
 )
 _INJURY_WORDS = _word_set("injured wounded hurt injuring wounding blesses blessees blessant blesse")
 #: Words that may stand between "killing" and its number: "killing at least 12", "toll rose to 17".
-_TOLL_FILLERS = _word_set(
-    "at least some about more than nearly over to of the au moins pres de plus a"
-)
+_TOLL_FILLERS = _word_set("at least some about more than nearly over to of the au moins pres de plus a")
 _TOLL_RISES = _word_set("rose risen climbed reached eleve passe atteint monte")
 _DEATH_VERBS = _word_set("killing killed kills toll tuant tue tues bilan morts")
 _NOT_A_TOLL = _word_set("km kilometres kilometers miles metres meters hours heures minutes ans years")

@@ -89,6 +89,8 @@ class Story:
     toll: int | None = None
     #: [lang, source, fingerprint tokens] of the first report and the latest ones
     prints: list[list[Any]] = field(default_factory=list)
+    #: why the latest report joined (pushed or not)
+    joined: str = ""
 
     @property
     def first(self) -> datetime:
@@ -210,6 +212,13 @@ class StoryStore:
         self.table[meta_key] = {"offset": offset, "swept": swept}
         return alert
 
+    def holding(self, item_id: str) -> Story | None:
+        """The story that holds ``item_id`` (a scan: for ``try`` and evaluations, not the stream)."""
+        for name, value in self.table.items():
+            if name.startswith("story|") and value and item_id in value["item_ids"]:
+                return Story.from_dict(value)
+        return None
+
     def sweep(self, rule: str, at: datetime) -> None:
         """Forget every story of ``rule`` past its longest span at ``at`` (a few times per idle gap)."""
         prefix = f"index|{rule}|"
@@ -309,6 +318,7 @@ def _join(story: Story, c: Candidate, verdict: Verdict) -> Alert | None:
     story.last_seen = max(story.last_seen, at, key=lambda s: datetime.fromisoformat(s))
     story.first_seen = min(story.first_seen, at, key=lambda s: datetime.fromisoformat(s))
     story.watchlist_version = c.watchlist_version
+    story.joined = verdict.reason
     if not reasons:
         return None
     story.revision += 1

@@ -31,6 +31,23 @@ def test_try_explains_each_match_and_the_decision(capsys: pytest.CaptureFixture[
     assert "ALERT severity high: rules strikes-on-watched-areas (high → slack-ops)" in out
 
 
+def test_try_with_several_texts_says_which_make_one_story_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    texts = [
+        "Frappes aériennes russes sur un marché de Saraqeb, dans la province d'Idleb : 12 morts",
+        "Russian air strikes on a market in Saraqib, Idlib province, killed 17 people",
+        "An air strike hit a hospital in Ariha, Idlib province",
+        "Le cours du pétrole recule",
+    ]
+    assert run(["try", "-w", DEMO, *texts]) == 0
+    stories = capsys.readouterr().out.split("stories:\n")[1].splitlines()
+    assert stories[0].startswith("  text 1: opens story 1 — new story")
+    assert stories[1].startswith("  text 2: joins story 1 — same event: places Saraqib; market; 12→17 killed")
+    assert stories[1].endswith("update: 2 sources · new: text 2 · toll 12 → 17")
+    assert stories[2].startswith("  text 3: opens story 2 — new story: not ")
+    assert stories[2].endswith("another place (Ariha; the story: Saraqib)")
+    assert stories[3] == "  text 4: no rule fires, no story"
+
+
 def test_try_reads_the_text_from_stdin(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,12 +19,11 @@ Two sets live in ``data/``:
 then id); each report a rule fires on becomes a candidate (``candidate_for``)
 applied, at increasing offsets, to the ``StoryStore`` of its rule's partition
 (one store and one plain-dict table per ``candidate.rule``). The harness only
-calls ``make_store(table)``, ``.apply(candidate, offset)`` and reads the
-returned alert's ``story_key`` and ``revision``. A report's story is the key
-of the alert it triggered; when it triggered none (a silent join), it is the
-story in the table whose ``item_ids`` hold the report (the story records every
-report that joined). If none does, the report's story is unknown and it counts
-as a story of its own.
+calls ``make_store(table)``, ``.apply(candidate, offset)``, reads the
+returned alert's ``story_key`` and ``revision``, and, for a report that
+triggered no alert (a silent join), ``.holding(item_id)``: the story that
+recorded it. If none did, the report's story is unknown and it counts as a
+story of its own.
 
 **Scoring** (``score``), over *alerting reports* (reports a rule fired on):
 
@@ -174,17 +173,10 @@ def tell(
             stores[candidate.rule] = make_store(tables[candidate.rule])
         alert = stores[candidate.rule].apply(candidate, offset)
         revision = alert.revision if alert is not None else None
-        story = alert.story_key if alert is not None else _holding(tables[candidate.rule], item.id)
+        holder = None if alert is not None else stores[candidate.rule].holding(item.id)
+        story = alert.story_key if alert is not None else (holder.key if holder else "")
         told.placements[report.id] = Placement(report.id, candidate.rule, story, revision)
     return told
-
-
-def _holding(table: dict[str, Any], item_id: str) -> str:
-    """The key of the story in ``table`` that holds ``item_id`` (a report that joined silently)."""
-    for key, value in table.items():
-        if key.startswith("story|") and item_id in value["item_ids"]:
-            return str(value["key"])
-    return ""
 
 
 def _ratio(part: int, whole: int) -> float:
