@@ -5,6 +5,11 @@
   500, 404… or hangs (never answers).
 - ``SmtpReceiver``: a real aiosmtpd SMTP server that records messages and can
   answer 4xx/5xx or hang in DATA.
+- ``SlackApi``: a stand-in for Slack's Web API (``chat.postMessage``,
+  ``chat.update``, ``conversations.history``/``replies``) that slack_sdk's
+  ``AsyncWebClient`` talks to; it keeps the conversation and answers from a
+  script: ok, 429 ``ratelimited`` + Retry-After, a Slack error, or ``HANG``
+  (the post is made, the answer never comes: a lost answer).
 - ``produce``: alerts onto the test's alerts topic with kafka-python.
 - ``delivering``: ``run_deliver`` as a task, stopped cleanly on exit.
 
@@ -19,6 +24,8 @@ import contextlib
 import email
 import email.policy
 import json
+import logging
+import subprocess
 import threading
 import time
 from collections import deque
@@ -26,7 +33,8 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -104,6 +112,19 @@ class _Recorder:
             return sum(r.status is None for r in self.received)
 
 
+def _serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A server answering with ``handler`` on 127.0.0.1 and a free port, in a daemon thread."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _stop(server: ThreadingHTTPServer) -> None:
+    server.shutdown()
+    server.server_close()
+
+
 class HttpReceiver(_Recorder):
     """A local HTTP endpoint standing in for Slack or a webhook receiver."""
 
@@ -133,10 +154,7 @@ class HttpReceiver(_Recorder):
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = _serve(Handler)
 
     @property
     def url(self) -> str:
@@ -144,8 +162,148 @@ class HttpReceiver(_Recorder):
 
     def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        _stop(self.server)
+
+
+@dataclass
+class SlackCall:
+    """One Web API call as the stand-in saw it, and what it answered (None: never answered)."""
+
+    method: str
+    args: dict[str, Any]
+    token: str
+    answer: int | str | None = None
+    at: float = field(default_factory=time.monotonic)
+
+
+class SlackApi(_Recorder):
+    """A local Slack Web API: ``AsyncWebClient(token, base_url=api.url)`` talks to it.
+
+    ``answer(...)`` scripts the next calls: ``200`` (ok), ``429`` (``ratelimited``
+    with ``retry_after``), ``HANG`` (does the call, then never answers), or a
+    Slack error name such as ``"channel_not_found"`` (HTTP 200, ``ok: false``).
+    """
+
+    TOKEN = "xoxb-test-secret-token"
+    CHANNELS: ClassVar[dict[str, str]] = {"#desk": "C0DESK", "C0DESK": "C0DESK"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[SlackCall] = []
+        #: every message in the conversation, oldest first
+        self.messages: list[dict[str, Any]] = []
+        self._clock = 0.0
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self, args: dict[str, Any]) -> None:
+                method = urlsplit(self.path).path.rsplit("/", 1)[-1]
+                token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                call = SlackCall(method, args, token)
+                with api.lock:
+                    api.calls.append(call)
+                    answer = api.script.next()
+                status, body = api._answer(call, answer)
+                if answer == HANG:
+                    api.release.wait(60)
+                    self.close_connection = True
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                if status == 429 and api.script.retry_after:
+                    self.send_header("Retry-After", api.script.retry_after)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                call.answer = answer
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length).decode("utf-8")
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    self._handle(json.loads(raw or "{}"))
+                else:
+                    self._handle({k: v[-1] for k, v in parse_qs(raw).items()})
+
+            def do_GET(self) -> None:
+                self._handle({k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()})
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = _serve(Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/api/"
+
+    def _answer(self, call: SlackCall, answer: int | str) -> tuple[int, dict[str, Any]]:
+        if answer == 429:
+            return 429, {"ok": False, "error": "ratelimited"}
+        if isinstance(answer, str) and answer != HANG:
+            return 200, {"ok": False, "error": answer}
+        if call.token != self.TOKEN:
+            return 200, {"ok": False, "error": "invalid_auth"}
+        with self.lock:
+            return 200, self._do(call.method, call.args)
+
+    def _do(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self.CHANNELS.get(str(args.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "chat.postMessage":
+            # Wall-clock seconds, unique and increasing, as Slack's are.
+            self._clock = max(self._clock + 0.000001, time.time())
+            message = {
+                "channel": channel,
+                "ts": f"{self._clock:.6f}",
+                "thread_ts": args.get("thread_ts"),
+                "text": args.get("text", ""),
+                "blocks": args.get("blocks", []),
+                "metadata": args.get("metadata"),
+                "edits": 0,
+            }
+            self.messages.append(message)
+            return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+        if method == "chat.update":
+            for message in self.messages:
+                if message["ts"] == args.get("ts"):
+                    message.update(text=args.get("text", ""), blocks=args.get("blocks", []))
+                    message["edits"] += 1
+                    return {"ok": True, "channel": channel, "ts": message["ts"]}
+            return {"ok": False, "error": "message_not_found"}
+        if method in ("conversations.history", "conversations.replies"):
+            oldest = float(args.get("oldest") or 0)
+            found = [
+                m
+                for m in self.messages
+                if float(m["ts"]) > oldest
+                and (
+                    m["thread_ts"] is None
+                    if method == "conversations.history"
+                    else args.get("ts") in (m["ts"], m["thread_ts"])
+                )
+            ]
+            return {"ok": True, "messages": list(reversed(found))}
+        return {"ok": False, "error": "unknown_method"}
+
+    def posts(self) -> list[SlackCall]:
+        """The ``chat.postMessage`` calls, answered or not."""
+        with self.lock:
+            return [c for c in self.calls if c.method == "chat.postMessage"]
+
+    def top_level(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [m for m in self.messages if m["thread_ts"] is None]
+
+    def replies(self, ts: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [m for m in self.messages if m["thread_ts"] == ts]
+
+    def close(self) -> None:
+        self.release.set()
+        _stop(self.server)
 
 
 class _SmtpHandler:
@@ -197,6 +355,34 @@ def slack_receiver() -> Iterator[HttpReceiver]:
     receiver = HttpReceiver()
     yield receiver
     receiver.close()
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes a test starts (``wirewatch deliver``); any still running at the end is killed."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The CLI sets up logging to a test's captured stderr; later tests must not write to it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def slack_api() -> Iterator[SlackApi]:
+    api = SlackApi()
+    yield api
+    api.close()
 
 
 @pytest.fixture

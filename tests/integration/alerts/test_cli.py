@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +14,8 @@ from .conftest import HttpReceiver
 REPO = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The commands set up logging to this test's captured stderr; later tests must not write to it."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+# The commands set up logging to this test's captured stderr; later tests must not write to it.
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def test_channels_check_lists_channels_and_why_some_are_disabled(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from alerts.channels.base import ChannelContext
+from alerts.channels.slack import SlackOptions
 from alerts.config import build_channels, load_channels, parse_channels
 from wirewatch.configfile import parse_yaml
 from wirewatch.errors import ConfigError
@@ -112,3 +113,48 @@ def test_channels_with_unset_secrets_are_disabled_naming_the_variable_only() -> 
 def test_file_paths_are_under_the_data_dir() -> None:
     built = build_channels(parse(GOOD), ChannelContext({}, Path("/data")), only=["archive"])
     assert built.enabled["archive"].path == Path("/data/alerts.jsonl")  # type: ignore[attr-defined]
+
+
+BOT = """\
+version: 1
+default: [desk]
+channels:
+  - name: desk
+    type: slack
+    token_env: DESK_TOKEN
+    channel: "#syria-desk"
+"""
+
+
+def test_a_slack_bot_block_loads_and_its_token_stays_secret() -> None:
+    config = parse(BOT)
+    desk = config.get("desk")
+    assert isinstance(desk, SlackOptions)
+    assert (desk.token_env, desk.channel, desk.webhook_url_env) == ("DESK_TOKEN", "#syria-desk", None)
+    built = build_channels(config, ChannelContext({"DESK_TOKEN": "xoxb-SECRET-TOKEN"}, Path("var")))
+    channel = built.enabled["desk"]
+    assert "SECRET-TOKEN" not in repr(channel) + repr(vars(channel)) + (channel.rate_key or "")
+    disabled = build_channels(config, ChannelContext({}, Path("var"))).disabled["desk"]
+    assert "DESK_TOKEN is not set" in disabled
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ('    channel: "#syria-desk"\n', '    channel: "#syria-desk"\n    webhook_url_env: HOOK\n'),
+            "C:4: give webhook_url_env (incoming webhook) or token_env and channel (bot), not both",
+        ),
+        (('    channel: "#syria-desk"\n', ""), "C:4: a Slack bot needs both token_env and channel"),
+        (("    token_env: DESK_TOKEN\n", ""), "C:4: a Slack bot needs both token_env and channel"),
+        (("#syria-desk", "syria desk"), "C:7: channel: 'syria desk' is not valid"),
+        (("token_env: DESK_TOKEN", "token_env: desk-token"), "C:6: token_env: 'desk-token' is not valid"),
+    ],
+)
+def test_bot_mode_mistakes_are_reported_at_their_line(change: tuple[str, str], expected: str) -> None:
+    old, new = change
+    assert old in BOT
+    with pytest.raises(ConfigError) as info:
+        parse(BOT.replace(old, new, 1))
+    assert len(info.value.issues) == 1, info.value.issues
+    assert expected.replace("C:", "channels.yaml:") in str(info.value.issues[0])
