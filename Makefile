@@ -39,9 +39,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache  # the dependency rule (pyproject.toml [tool.importlinter])
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	cargo fmt --manifest-path native/Cargo.toml --check
-	cargo clippy --manifest-path native/Cargo.toml --release -q -- -D warnings
+	cargo clippy --manifest-path native/Cargo.toml --release -q --all-targets -- -D warnings
 
+# The native pass's unit tests run without its PyO3 glue (the `python` feature): no libpython needed.
 test: setup lint
+	cargo test --manifest-path native/Cargo.toml --no-default-features -q
 	$(BIN)/pytest
 
 unit: $(STAMP)
