@@ -6,6 +6,13 @@ alert of the interval. The ``Message-ID`` is derived from the alert id and
 the channel, so a mail client folds the rare re-send (a crash between the
 server's ``250`` and the ledger write) into one message.
 
+A story reads as one conversation: its first email's ``Message-ID`` is
+derived from the story key and the channel (``<story-…@sender domain>``), so
+every update names it in ``In-Reply-To`` and ``References`` without state;
+an update's subject is ``Re:`` and the subject of the story's first email on
+the channel (revision 0 unless earlier ones were filtered), kept in the
+ledger's database (``alerts.ledger.Threads``) once the server took it.
+
 SMTP replies map to outcomes: ``5xx`` is permanent, ``4xx`` and transport
 errors are worth retrying.
 """
@@ -13,7 +20,9 @@ errors are worth retrying.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import sqlite3
 import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
@@ -31,10 +40,13 @@ from alerts.channels.base import (
     describe_exception,
     require_env,
 )
+from alerts.ledger import Thread, Threads
 from alerts.render import email as render
 from alerts.render.text import clean
 from wirewatch.durations import Duration
 from wirewatch.records import Alert
+
+log = logging.getLogger(__name__)
 
 _ENV = r"^[A-Z_][A-Z0-9_]*$"
 _ADDRESS = r"^[^@\s<>,;]+@[^@\s<>,;]+$"
@@ -78,12 +90,15 @@ class EmailChannel(Channel):
         host: str,
         username: str | None = None,
         password: SecretStr | None = None,
+        threads: Threads | None = None,
     ):
         super().__init__(options)
         self._options = options
         self._host = host
         self._username = username
         self._password = password
+        self._threads = threads
+        self._domain = options.sender.rsplit("@", 1)[-1]
 
     @classmethod
     def from_config(cls, options: ChannelOptions, context: ChannelContext) -> Self:
@@ -95,17 +110,30 @@ class EmailChannel(Channel):
             username = require_env(context.env, options.username_env, options.name).get_secret_value()
         if options.password_env:
             password = require_env(context.env, options.password_env, options.name)
-        return cls(options, host, username, password)
+        return cls(options, host, username, password, Threads.of(context.data_dir))
 
-    def _message(self, subject: str, text: str, html: str, ids: Sequence[str]) -> EmailMessage:
+    def story_message_id(self, story_key: str) -> str:
+        """The ``Message-ID`` of a story's first email on this channel (what its updates reply to)."""
+        token = hashlib.sha256(f"{story_key}\n{self.name}".encode()).hexdigest()[:32]
+        return f"<story-{token}@{self._domain}>"
+
+    def _message(
+        self, subject: str, text: str, html: str, ids: Sequence[str], story: Alert | None = None
+    ) -> EmailMessage:
         message = EmailMessage()
         message["Subject"] = subject
         message["From"] = self._options.sender
         message["To"] = ", ".join(self._options.recipients)
         message["Date"] = formatdate(localtime=False, usegmt=True)
-        domain = self._options.sender.rsplit("@", 1)[-1]
         token = hashlib.sha256("\n".join([*ids, self.name]).encode()).hexdigest()[:32]
-        message["Message-ID"] = f"<{token}@{domain}>"
+        if story is not None and story.revision == 0:
+            message["Message-ID"] = self.story_message_id(story.story_key)
+        else:
+            message["Message-ID"] = f"<{token}@{self._domain}>"
+        if story is not None and story.revision > 0:
+            first = self.story_message_id(story.story_key)
+            message["In-Reply-To"] = first
+            message["References"] = first
         message["X-Wirewatch-Alerts"] = clean(", ".join(ids), 900)
         message.set_content(text)
         message.add_alternative(html, subtype="html")
@@ -140,10 +168,24 @@ class EmailChannel(Channel):
         return Delivery.sent(self.name)
 
     async def send(self, alert: Alert) -> Delivery:
+        story = alert if alert.story_key else None
+        thread = self._threads.thread(self.name, alert.story_key) if story and self._threads else None
+        if alert.revision > 0 and thread is not None and thread.subject:
+            subject = render.reply_subject(thread.subject)
+        else:
+            subject = render.subject(alert)
         message = self._message(
-            render.subject(alert), render.text_body(alert), render.html_body(alert), [alert.alert_id]
+            subject, render.text_body(alert), render.html_body(alert), [alert.alert_id], story
         )
-        return await self._deliver(message)
+        delivery = await self._deliver(message)
+        if delivery.ok and story is not None and thread is None and self._threads is not None:
+            # The story's first email on this channel (revision 0, unless earlier ones were filtered).
+            root = Thread(root=self.story_message_id(alert.story_key), subject=subject)
+            try:
+                self._threads.set_thread(self.name, alert.story_key, root)
+            except sqlite3.Error as exc:  # sent all the same; its updates keep their own subjects
+                log.warning("%s: the subject of story %s was not kept: %s", self.name, alert.story_key, exc)
+        return delivery
 
     async def send_batch(self, alerts: Sequence[Alert], *, digest: bool = False) -> Delivery:
         if len(alerts) == 1 and not digest:
@@ -155,3 +197,7 @@ class EmailChannel(Channel):
             [a.alert_id for a in alerts],
         )
         return await self._deliver(message)
+
+    async def aclose(self) -> None:
+        if self._threads is not None:
+            self._threads.close()
