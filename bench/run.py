@@ -19,6 +19,7 @@ BENCHES = {
     "ingest-parse": "bench.ingest.parse",
     "ingest-polls": "bench.ingest.polls",
     "processor": "bench.stream.processor",
+    "stories": "bench.stream.stories",
     "delivery": "bench.alerts.delivery",
     "scrape": "bench.observability.scrape",
     "pipeline": "bench.pipeline.run",
