@@ -26,15 +26,35 @@ def _watchlist_path(path: Path | None) -> Path:
     return path if path is not None else get_settings().watchlist
 
 
-@watchlist_app.command("check")
-def watchlist_check(file: Path = typer.Argument(..., help="the watchlist YAML file")) -> None:
-    """Validate a watchlist: one "file:line: message" per problem and exit 2, else a one-line summary."""
-    from processors.matching import Engine
-    from wirewatch.watchlist import load_watchlist
+CHANNELS_OPTION = typer.Option(
+    None,
+    "--channels",
+    help="channels file the rules' notify names are checked against "
+    "(default: WIREWATCH_CHANNELS or config/channels.yaml)",
+)
 
-    watchlist = load_watchlist(file)
-    engine = Engine.build(watchlist)
+
+@watchlist_app.command("check")
+def watchlist_check(
+    file: Path = typer.Argument(..., help="the watchlist YAML file"),
+    channels: Path | None = CHANNELS_OPTION,
+) -> None:
+    """Validate a watchlist: one "file:line: message" per problem and exit 2, else a one-line summary.
+
+    Also warns, with exit 0, of a rule that notifies a channel the channels file does not
+    define, and of rules (or a whole watchlist) that can never alert.
+    """
+    from processors.matching import Engine
+    from wirewatch.settings import get_settings
+    from wirewatch.watchlist_warnings import check_watchlist
+
+    checked = check_watchlist(file, channels or get_settings().channels)
+    engine = Engine.build(checked.watchlist)
+    for warning in checked.warnings:
+        print(warning, file=sys.stderr)
     say(f"{file}: ok — {engine.summary()}")
+    if checked.warnings:
+        say(f"{file}: {len(checked.warnings)} warning(s) above")
 
 
 def try_(

@@ -251,11 +251,16 @@ def _checks(wl: Watchlist, doc: YamlDocument) -> Iterator[Issue]:
     yield from _rule_issues(wl, doc)
 
 
+def validate_watchlist(doc: YamlDocument) -> Watchlist:
+    """Validate a parsed watchlist; the document stays the caller's, for warnings at a line."""
+    return load_model(doc, Watchlist, _checks)
+
+
 def parse_watchlist(text: str, name: str = "<watchlist>") -> Watchlist:
     """Validate watchlist YAML text (as received over Kafka); raises ``ConfigError``."""
-    return load_model(parse_yaml(text, name), Watchlist, _checks)
+    return validate_watchlist(parse_yaml(text, name))
 
 
 def load_watchlist(path: Path | str) -> Watchlist:
     """Read and validate a watchlist file; raises ``ConfigError`` with ``file:line`` issues."""
-    return load_model(read_yaml(path), Watchlist, _checks)
+    return validate_watchlist(read_yaml(path))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from wirewatch.output import say
+from processors.cli import CHANNELS_OPTION
+from wirewatch.output import fail, say
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -37,18 +39,32 @@ def process(
         raise typer.Exit(code)
 
 
-def watchlist_apply(file: Path = typer.Argument(..., help="the watchlist YAML file")) -> None:
-    """Validate a watchlist and publish it: every processor worker switches to it live."""
+def watchlist_apply(
+    file: Path = typer.Argument(..., help="the watchlist YAML file"),
+    channels: Path | None = CHANNELS_OPTION,
+    force: bool = typer.Option(
+        False, "--force", help="publish even if a rule notifies a channel the channels file does not define"
+    ),
+) -> None:
+    """Validate a watchlist and publish it: every processor worker switches to it live.
+
+    Refuses (exit 2) a rule that notifies a channel the channels file does not define, unless --force.
+    """
     from processors.matching import Engine
     from processors.stream.live_watchlist import publish_watchlist
     from wirewatch.errors import BrokerError
     from wirewatch.settings import get_settings
     from wirewatch.topics import Topics, ensure_topics
-    from wirewatch.watchlist import load_watchlist
+    from wirewatch.watchlist_warnings import check_watchlist
 
     settings = get_settings()
-    watchlist = load_watchlist(file)
+    checked = check_watchlist(file, channels or settings.channels)
+    watchlist = checked.watchlist
     Engine.build(watchlist)  # refuse what the workers could not build either
+    for warning in checked.warnings:
+        print(warning, file=sys.stderr)
+    if checked.unknown_channels and not force:
+        fail(f"{file}: not published: fix the notify names above, or pass --force to publish anyway", 2)
     bootstrap = settings.kafka_bootstrap
     if not bootstrap:
         raise BrokerError("WIREWATCH_KAFKA_BOOTSTRAP is not set: which cluster should get the watchlist?")
