@@ -179,14 +179,14 @@ class DeliveryService:
         """One task per channel."""
         return [asyncio.create_task(lane.run(), name=f"lane-{name}") for name, lane in self.lanes.items()]
 
-    async def stop_lanes(self, tasks: list[asyncio.Task[None]], grace_s: float = STOP_GRACE_S) -> None:
-        """Let sends in progress finish (up to ``grace_s``), then cancel what is left."""
+    async def stop_lanes(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Let sends in progress finish (up to ``STOP_GRACE_S``), then cancel what is left."""
         self.closing.event.set()
         for lane in self.lanes.values():
             lane.wake()
         if not tasks:
             return
-        _done, pending = await asyncio.wait(tasks, timeout=grace_s)
+        _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
         for task in pending:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

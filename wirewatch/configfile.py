@@ -44,8 +44,8 @@ from wirewatch.errors import ConfigError, Issue
 M = TypeVar("M", bound=BaseModel)
 Loc = Sequence[str | int]
 
-#: Largest configuration file or text read: a watchlist of 20,000 entries
-#: with five spellings each is about 2.6 MB.
+#: Largest configuration file or text read: several times a 20,000-entry watchlist with five
+#: spellings each, and small enough that a file under it is checked in reasonable memory.
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 #: Deepest nesting of mappings and sequences; the files themselves need six.

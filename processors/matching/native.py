@@ -2,10 +2,10 @@
 
 ``pip install`` compiles ``native/`` into ``processors.matching._native``
 when a Rust toolchain is present (setuptools-rust); without one the engine
-runs its Python path, which gives the same decisions, about 4× slower. Set
+runs its Python path, which gives the same decisions, more slowly. Set
 ``WIREWATCH_MATCHING=python`` to force the Python path (for comparison);
 ``WIREWATCH_MATCHING=native`` makes a missing build an error instead of a
-fallback (the test suite and CI use it, so a broken build cannot hide). The
+fallback (the test suite sets it, so a broken build cannot hide). The
 setting is read through ``Settings`` by ``wanted``, the one place an engine
 being built learns it; the rest of the engine never sees settings.
 
@@ -34,8 +34,9 @@ try:
 except ImportError:  # built without Rust: the Python path serves
     _native = None
 
-#: Distinct words the native pass remembers (key, anchors hit) before it starts again: ~0.28 kB
-#: each, so ~28 MB at most; a news stream's working vocabulary fits many times over.
+#: Distinct words the native pass remembers (key, anchors hit) before it starts again: a bound
+#: on its memory (BENCHMARKS.md gives the bytes per word); a news stream's working vocabulary
+#: fits many times over.
 WORD_MEMORY = 100_000
 
 #: ``WIREWATCH_MATCHING`` (``Settings.matching``): ``auto`` (native when built), ``native``

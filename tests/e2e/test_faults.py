@@ -102,8 +102,8 @@ def test_broker_stopped_and_restarted_mid_stream(how: str, own_broker: LocalBrok
 
 def test_lag_reporter_outlives_a_broker_that_does_not_answer(caplog: pytest.LogCaptureFixture) -> None:
     # A measurement that overlaps a broker outage by kafka-python's 30 s admin bootstrap timeout
-    # used to kill the reporter thread (seen at random in the broker tests above). Here the broker
-    # never answers, so the first measurement fails for sure; the reporter must carry on.
+    # fails; such a failure must not end the reporter thread. Here the broker never answers, so
+    # the first measurement fails for sure; the reporter must carry on.
     caplog.set_level(logging.DEBUG, logger="wirewatch.lag")
     nobody = f"127.0.0.1:{free_port()}"
     settings = Settings(kafka_bootstrap=nobody)
