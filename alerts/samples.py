@@ -1,7 +1,10 @@
-"""A realistic sample alert, for ``wirewatch channels test`` and for tests and benchmarks.
+"""Sample alerts: a realistic one for tests and benchmarks, and the one ``channels test`` sends.
 
-Called when an operator wants to see what a channel shows before a real
-alert comes; returns a complete ``Alert`` (the demo's Syria scenario).
+``sample_alert`` is a complete ``Alert`` of the demo's Syria scenario.
+``channels_test_alert`` is what ``wirewatch channels test NAME`` sends when an operator
+wants to see what a channel shows before a real alert comes: every line a
+channel renders from it (title, subject, items) says TEST, so nobody who
+sees it in Slack or a mailbox takes it for a real event.
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from wirewatch.records import Alert, AlertItem, Evidence, Severity, utcnow
+
+#: What the title of a ``channels test`` alert says (its headline: severity, then this).
+TEST_HEADLINE = "TEST alert from wirewatch channels test, not a real event"
 
 
 def sample_alert(
@@ -56,4 +62,35 @@ def sample_alert(
         watchlist_version="sample",
         notify=list(notify),
         update_reason="new sources" if revision else None,
+    )
+
+
+def channels_test_alert(channel: str, at: datetime | None = None) -> Alert:
+    """The alert ``wirewatch channels test`` sends to ``channel``: its title and items say TEST.
+
+    A new story each time (the key carries the time), so a bot or email
+    channel tells each test as its own message rather than an update.
+    """
+    now = at or utcnow()
+    story = f"channels-test-{channel}-{now:%Y%m%dT%H%M%S%f}"
+    item = AlertItem(
+        id=f"{story}-item",
+        title=f"TEST: a sample item, to see what channel {channel!r} shows",
+        url="https://www.example.org/wirewatch-channels-test",
+        source="Wirewatch (test)",
+        lang="en",
+        published_at=now,
+        fetched_at=now,
+    )
+    return Alert(
+        alert_id=f"{story}:r0",
+        story_key=story,
+        kind="escalation",
+        rule="channels-test",
+        severity="low",
+        escalations=[TEST_HEADLINE],
+        items=[item],
+        first_seen=now,
+        last_seen=now,
+        watchlist_version="test",
     )
