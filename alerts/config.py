@@ -46,21 +46,34 @@ class RetryPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_attempts: int = Field(default=8, ge=1, le=1000)
-    initial: Duration = 1.0
-    max: Duration = 300.0
-    multiplier: float = Field(default=2.0, ge=1.0, le=10.0)
-    #: each wait is drawn uniformly in [wait × (1 − jitter), wait]
-    jitter: float = Field(default=0.5, ge=0.0, le=1.0)
+    max_attempts: int = Field(
+        default=8, ge=1, le=1000, description="tries, the first included; then the alert is dead-lettered"
+    )
+    initial: Duration = Field(default=1.0, description="first wait before trying again")
+    max: Duration = Field(default=300.0, description="longest wait; a 429's Retry-After is always honoured")
+    multiplier: float = Field(
+        default=2.0, ge=1.0, le=10.0, description="each wait is the last one times this"
+    )
+    jitter: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="each wait is drawn uniformly in [wait × (1 − jitter), wait]"
+    )
 
 
-class _File(BaseModel):
+class ChannelsFile(BaseModel):
+    """The top level of channels.yaml; each channel block is then validated by its type's model."""
+
     model_config = ConfigDict(extra="forbid")
 
-    version: Literal[1]
-    default: list[str] = Field(default=["console"], min_length=1)
-    retry: RetryPolicy = RetryPolicy()
-    channels: list[dict[str, Any]] = Field(min_length=1)
+    version: Literal[1] = Field(description="the file format's version")
+    default: list[str] = Field(
+        default=["console"],
+        min_length=1,
+        description="channels for alerts whose rule names none (and for `default` in a rule's notify)",
+    )
+    retry: RetryPolicy = Field(default=RetryPolicy(), description="how hard to try before dead-lettering")
+    channels: list[dict[str, Any]] = Field(
+        min_length=1, description="the channel blocks: the keys of every channel plus those of its type"
+    )
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,7 @@ def _channel_options(
     return options, issues
 
 
-def _cross_checks(doc: YamlDocument, model: _File, options: list[ChannelOptions]) -> Iterable[Issue]:
+def _cross_checks(doc: YamlDocument, model: ChannelsFile, options: list[ChannelOptions]) -> Iterable[Issue]:
     seen: set[str] = set()
     for i, opts in enumerate(options):
         if opts.name in seen:
@@ -129,7 +142,7 @@ def _cross_checks(doc: YamlDocument, model: _File, options: list[ChannelOptions]
 def parse_channels(doc: YamlDocument, registry: ChannelRegistry | None = None) -> ChannelsConfig:
     """Validate a parsed channels.yaml; ``ConfigError`` lists every problem."""
     registry = registry or ChannelRegistry.default()
-    model = load_model(doc, _File)
+    model = load_model(doc, ChannelsFile)
     options, issues = _channel_options(doc, model.channels, registry)
     if not issues:
         issues = list(_cross_checks(doc, model, options))

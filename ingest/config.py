@@ -49,12 +49,16 @@ class Limits(_Strict):
 
     concurrency: int = Field(default=20, ge=1, le=1000, description="fetches in flight, all hosts")
     per_host: int = Field(default=2, ge=1, le=100, description="fetches in flight to one host")
-    connect_timeout: Duration = 10.0
-    read_timeout: Duration = 30.0
-    total_timeout: Duration = 60.0
-    max_bytes: Bytes = 10 * 1024 * 1024
-    max_redirects: int = Field(default=5, ge=0, le=20)
-    backoff_max: Duration = 3600.0
+    connect_timeout: Duration = Field(default=10.0, description="longest wait to connect")
+    read_timeout: Duration = Field(default=30.0, description="longest silence while reading an answer")
+    total_timeout: Duration = Field(default=60.0, description="longest fetch, redirects and body included")
+    max_bytes: Bytes = Field(
+        default=10 * 1024 * 1024, description="a larger body is cut off and counted, never parsed"
+    )
+    max_redirects: int = Field(default=5, ge=0, le=20, description="redirects followed per fetch")
+    backoff_max: Duration = Field(
+        default=3600.0, description="a failing feed is retried less and less often, up to this"
+    )
     seen_max: int = Field(default=200_000, ge=100, description="ids remembered across restarts")
     max_updates: int = Field(default=3, ge=0, description="re-publications of an item edited in place")
     block_private: bool = Field(
@@ -65,13 +69,18 @@ class Limits(_Strict):
 class FeedConfig(_Strict):
     """One feed: ``id`` names it in metrics and state, so keep it stable."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
-    url: str
+    id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$",
+        description="stable name of the feed in metrics and ingest state: a-z, 0-9, '.', '_', '-'",
+    )
+    url: str = Field(description="the RSS or Atom feed, http or https")
     source: str = Field(min_length=1, description="the outlet, shown in alerts: AFP, Reuters…")
-    lang: Lang | None = None
-    interval: Duration | None = None
-    tags: list[str] = []
-    max_bytes: Bytes | None = None
+    lang: Lang | None = Field(default=None, description="overrides the language the feed declares")
+    interval: Duration | None = Field(
+        default=None, description="time between two polls; default: defaults.interval"
+    )
+    tags: list[str] = Field(default=[], description="free labels")
+    max_bytes: Bytes | None = Field(default=None, description="this feed's own limits.max_bytes")
 
     @field_validator("url")
     @classmethod
@@ -83,16 +92,18 @@ class FeedConfig(_Strict):
 
 
 class Defaults(_Strict):
-    interval: Duration = 300.0
+    """What a feed that does not say gets."""
+
+    interval: Duration = Field(default=300.0, description="time between two polls of a feed")
 
 
 class FeedsConfig(_Strict):
     """The whole feed list. ``feed.interval`` falls back to ``defaults.interval``."""
 
-    version: Literal[1]
-    defaults: Defaults = Defaults()
-    limits: Limits = Limits()
-    feeds: list[FeedConfig] = Field(min_length=1)
+    version: Literal[1] = Field(description="the file format's version")
+    defaults: Defaults = Field(default=Defaults(), description="what a feed that does not say gets")
+    limits: Limits = Field(default=Limits(), description="politeness and safety bounds for every fetch")
+    feeds: list[FeedConfig] = Field(min_length=1, description="the feeds to poll")
 
     def interval_of(self, feed: FeedConfig) -> float:
         """Seconds between two polls of ``feed``."""

@@ -41,10 +41,14 @@ class ChannelOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=CHANNEL_NAME)
-    type: str
-    min_severity: Severity = "low"
-    digest: Duration | None = None
+    name: str = Field(
+        pattern=CHANNEL_NAME, description="what rules' notify lists call it: a-z, 0-9, - and _, 63 at most"
+    )
+    type: str = Field(description="slack, email, webhook, console, file, or a plug-in's type")
+    min_severity: Severity = Field(default="low", description="alerts below this severity skip the channel")
+    digest: Duration | None = Field(
+        default=None, description="send one message listing the alerts of each interval instead of one each"
+    )
 
 
 @dataclass(frozen=True)

@@ -57,24 +57,35 @@ class SmtpOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    host: str = "localhost"
-    host_env: str | None = Field(default=None, pattern=_ENV)
-    port: int = Field(default=25, ge=1, le=65535)
-    security: Literal["none", "starttls", "ssl"] = "none"
-    timeout: Duration = 30.0
-    #: verify the server certificate (turn off only for a local test server)
-    verify: bool = True
+    host: str = Field(default="localhost", description="the SMTP server")
+    host_env: str | None = Field(
+        default=None, pattern=_ENV, description="environment variable that, when set, overrides host"
+    )
+    port: int = Field(default=25, ge=1, le=65535, description="25, 587 (starttls), 465 (ssl), 1025 (Mailpit)")
+    security: Literal["none", "starttls", "ssl"] = Field(
+        default="none", description="plain, STARTTLS after connecting, or TLS from the start"
+    )
+    timeout: Duration = Field(default=30.0, description="longest wait for the server")
+    verify: bool = Field(
+        default=True, description="verify the server certificate (turn off only for a local test server)"
+    )
 
 
 class EmailOptions(ChannelOptions):
     """``type: email`` block of channels.yaml."""
 
     type: Literal["email"]
-    smtp: SmtpOptions = SmtpOptions()
-    username_env: str | None = Field(default=None, pattern=_ENV)
-    password_env: str | None = Field(default=None, pattern=_ENV)
-    sender: str = Field(pattern=_ADDRESS)
-    recipients: list[Annotated[str, Field(pattern=_ADDRESS)]] = Field(min_length=1)
+    smtp: SmtpOptions = Field(default=SmtpOptions(), description="the server and how to talk to it")
+    username_env: str | None = Field(
+        default=None, pattern=_ENV, description="environment variable holding the SMTP user name"
+    )
+    password_env: str | None = Field(
+        default=None, pattern=_ENV, description="environment variable holding the SMTP password"
+    )
+    sender: str = Field(pattern=_ADDRESS, description="the From address")
+    recipients: list[Annotated[str, Field(pattern=_ADDRESS)]] = Field(
+        min_length=1, description="the To addresses"
+    )
 
 
 class EmailChannel(Channel):

@@ -81,10 +81,16 @@ class WebhookOptions(ChannelOptions):
     """``type: webhook`` block: ``url`` or ``url_env``, and the HMAC key's ``secret_env``."""
 
     type: Literal["webhook"]
-    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
-    url_env: str | None = Field(default=None, pattern=_ENV)
-    secret_env: str | None = Field(default=None, pattern=_ENV)
-    timeout: Duration = 10.0
+    url: str | None = Field(
+        default=None, pattern=r"^https?://\S+$", description="where to POST; give this or url_env"
+    )
+    url_env: str | None = Field(
+        default=None, pattern=_ENV, description="environment variable holding the URL, when it is a secret"
+    )
+    secret_env: str | None = Field(
+        default=None, pattern=_ENV, description="environment variable holding the HMAC-SHA256 signing key"
+    )
+    timeout: Duration = Field(default=10.0, description="longest wait for the receiver's answer")
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookOptions:
