@@ -6,6 +6,7 @@ import logging
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 
 #: The levels ``WIREWATCH_LOG_LEVEL`` names (logging's others, CRITICAL or WARN, work too).
@@ -56,6 +57,53 @@ class RepeatFilter(logging.Filter):
         return count < self.burst
 
 
+#: Kafka client libraries: below ERROR their records stay off the console unless the level is DEBUG.
+KAFKA_CLIENTS = ("kafka", "aiokafka")
+
+#: Library ERROR records that a healthy start produces, by (logger, message template): the class
+#: names of the error argument that make one benign. aiokafka's group coordinator lookup fails
+#: with GroupCoordinatorNotAvailableError while a new broker is still creating its offsets topic,
+#: and retries until it is there; any other error of that lookup stays an ERROR.
+BENIGN_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("aiokafka.consumer.group_coordinator", "Group Coordinator Request failed: %s"): (
+        "GroupCoordinatorNotAvailableError",
+    ),
+}
+
+
+class KafkaClientNoise(logging.Filter):
+    """Keeps the Kafka clients' WARNING and INFO records off the console, counted in ``held``.
+
+    A refused connection is logged again at each reconnect, and a broker that is
+    away is already told in one line by ``wirewatch.kafka_probe``; their ERROR
+    records still pass (through ``RepeatFilter``), except the ``BENIGN_ERRORS``,
+    which are demoted to WARNING first. With ``show_below_error`` (level DEBUG)
+    everything passes, the benign errors as warnings.
+    """
+
+    def __init__(self, show_below_error: bool = False, prefixes: tuple[str, ...] = KAFKA_CLIENTS):
+        super().__init__()
+        self.show_below_error, self.prefixes = show_below_error, prefixes
+        #: records kept off the console, by (library, level name)
+        self.held: Counter[tuple[str, str]] = Counter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.prefixes):
+            return True
+        if record.levelno >= logging.ERROR and _benign(record):
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        if record.levelno >= logging.ERROR or self.show_below_error:
+            return True
+        self.held[(record.name.partition(".")[0], record.levelname)] += 1
+        return False
+
+
+def _benign(record: logging.LogRecord) -> bool:
+    names = BENIGN_ERRORS.get((record.name, str(record.msg)), ())
+    args = record.args if isinstance(record.args, tuple) else ()
+    return bool(args) and type(args[0]).__name__ in names
+
+
 def known_level(name: str) -> bool:
     """Whether ``logging`` has a level called ``name``, in any case (``setup_logging`` takes it)."""
     return isinstance(logging.getLevelName(name.upper()), int)
@@ -70,10 +118,11 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     handler.setFormatter(
         logging.Formatter(f"%(asctime)s %(levelname)-7s {service} %(name)s: %(message)s", "%H:%M:%S")
     )
-    handler.addFilter(RepeatFilter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    handler.addFilter(KafkaClientNoise(show_below_error=root.level <= logging.DEBUG))
+    handler.addFilter(RepeatFilter())
+    root.handlers[:] = [handler]
     # Client libraries are chatty at INFO (every connect, every rebalance step):
     # they speak at WARNING unless the level is DEBUG, when their INFO shows too.
     quiet = logging.INFO if root.level <= logging.DEBUG else max(logging.WARNING, root.level)
