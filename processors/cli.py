@@ -13,10 +13,16 @@ import typer
 
 from wirewatch.output import say
 
-watchlist_app = typer.Typer(help="Validate and publish watchlists.", no_args_is_help=True)
+watchlist_app = typer.Typer(
+    help="Validate and publish watchlists.\n\nExample: wirewatch watchlist check config/watchlist.yaml",
+    no_args_is_help=True,
+)
 
 WATCHLIST_OPTION = typer.Option(
-    None, "--watchlist", "-w", help="watchlist file (default: WIREWATCH_WATCHLIST or config/watchlist.yaml)"
+    None,
+    "--watchlist",
+    "-w",
+    help="watchlist file (default: $WIREWATCH_WATCHLIST, else config/watchlist.yaml)",
 )
 
 
@@ -30,7 +36,7 @@ CHANNELS_OPTION = typer.Option(
     None,
     "--channels",
     help="channels file the rules' notify names are checked against "
-    "(default: WIREWATCH_CHANNELS or config/channels.yaml)",
+    "(default: $WIREWATCH_CHANNELS, else config/channels.yaml)",
 )
 
 
@@ -43,6 +49,8 @@ def watchlist_check(
 
     Also warns, with exit 0, of a rule that notifies a channel the channels file does not
     define, and of rules (or a whole watchlist) that can never alert.
+
+    Example: wirewatch watchlist check config/watchlist.yaml
     """
     from processors.matching import Engine
     from wirewatch.settings import get_settings
@@ -64,29 +72,37 @@ def try_(
     jsonl: bool = typer.Option(
         False, "--jsonl", help='read JSON lines {"id", "text" | "title"+"summary", "lang"} from stdin'
     ),
-    lang: str | None = typer.Option(None, "--lang", help="language hint: fr or en"),
+    lang: str | None = typer.Option(
+        None, "--lang", help="language hint: fr or en (with --jsonl, for lines without one)"
+    ),
     watchlist: Path | None = WATCHLIST_OPTION,
 ) -> None:
     """Dry-run the matching engine: explain what a text triggers, or answer JSON lines.
 
-    Given several texts, also says which of them would make one story and why,
-    e.g. wirewatch try "Frappes sur Saraqeb : 12 morts" "Air strikes on Saraqib kill 17".
+    Given several texts, also says which of them would make one story and why.
+    An empty text, a text with --jsonl, a language other than fr or en and input
+    that is not UTF-8 are errors (exit 2).
+
+    Example: wirewatch try "Frappes sur Saraqeb : 12 morts" "Air strikes on Saraqib kill 17"
     """
     from processors.matching import Engine
-    from processors.matching.explain import explain, run_jsonl
+    from processors.matching.explain import check_try_options, explain, run_jsonl, texts_to_try
     from processors.stream.explain import tell_texts
     from processors.stream.grouping import grouping_policy
     from wirewatch.settings import get_settings
     from wirewatch.watchlist import load_watchlist
 
-    engine = Engine.build(load_watchlist(_watchlist_path(watchlist)))
+    check_try_options(texts, jsonl, lang)
     if jsonl:
-        bad = run_jsonl(engine, sys.stdin, sys.stdout, sys.stderr)
+        engine = Engine.build(load_watchlist(_watchlist_path(watchlist)))
+        src = getattr(sys.stdin, "buffer", sys.stdin)  # bytes, so that bad UTF-8 is told, not replaced
+        bad = run_jsonl(engine, src, sys.stdout, sys.stderr, default_lang=lang)
         if bad:
             # SystemExit, not typer.Exit: wirewatch.cli.main drops the code click returns for Exit.
             raise SystemExit(2)
         return
-    texts = texts or [sys.stdin.read()]
+    texts = texts_to_try(texts, sys.stdin)
+    engine = Engine.build(load_watchlist(_watchlist_path(watchlist)))
     for n, text in enumerate(texts, start=1):
         if len(texts) > 1:
             print(f"text {n}:")

@@ -124,3 +124,78 @@ def test_watchlist_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         f"{bad}:4: duplicate name: also at line 3",
         f"{bad}:7: when.regions: 'X' is not a name or tag of the watchlist's regions",
     ]
+
+
+def stdin_bytes(data: bytes) -> io.TextIOWrapper:
+    """A stdin as a terminal or a pipe gives it: text over bytes (``.buffer``)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape")
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["   "], "", "text 1: empty"),
+        (["Frappes sur Idleb", ""], "", "text 2: empty"),
+        ([], "  \n", "<stdin>: empty: give the text to match as an argument, or on stdin"),
+        (
+            ["--jsonl", "Frappes sur Idleb"],
+            "",
+            "--jsonl: reads the JSON lines from stdin: give no text with it",
+        ),
+        (["--lang", "de", "Frappes sur Idleb"], "", "--lang: expected fr or en, got 'de'"),
+        (["--jsonl", "--lang", "de"], '{"id": 1, "text": "x"}\n', "--lang: expected fr or en, got 'de'"),
+    ],
+)
+def test_try_refuses_what_it_would_not_use_in_one_line(
+    argv: list[str],
+    stdin: str,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    assert run(["try", "-w", DEMO, *argv]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err.splitlines()) == ("", [message])
+
+
+def test_try_refuses_stdin_that_is_not_utf8_instead_of_missing_a_term(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", stdin_bytes("Frappes aériennes\nsur Idl".encode() + b"\xffeb"))
+    assert run(["try", "-w", DEMO]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err.splitlines()) == ("", ["<stdin>:2: not UTF-8 text: byte 0xff"])
+
+
+def test_try_jsonl_tells_each_bad_line_by_number_and_answers_the_others(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        b'{"id": 1, "text": "Des frappes a\xc3\xa9riennes russes sur Idleb."}',
+        b"not json at all",
+        b'{"id": 3, "text": "Shelling in Homs", "lang": "de"}',
+        b'{"id": 4, "text": "Frappes sur Idl\xe9b"}',
+        b"[1, 2]",
+        b'{"id": 6, "text": "   "}',
+        b'{"id": 7, "title": "Shelling in Homs", "lang": "en"}',
+    ]
+    monkeypatch.setattr("sys.stdin", stdin_bytes(b"\n".join(lines) + b"\n"))
+    assert run(["try", "--jsonl", "-w", DEMO]) == 2
+    captured = capsys.readouterr()
+    assert [json.loads(line)["id"] for line in captured.out.splitlines()] == [1, 7]
+    assert captured.err.splitlines() == [
+        "<stdin>:2: not a JSON object: 'not json at all'",
+        "<stdin>:3: 'lang' must be fr, en or null, got 'de'",
+        "<stdin>:4: not UTF-8 text: byte 0xe9",
+        "<stdin>:5: not a JSON object: '[1, 2]'",
+        "<stdin>:6: the text to match is empty",
+    ]
+
+
+def test_try_jsonl_lang_option_is_the_hint_of_lines_without_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"id": "a", "text": "Des frappes sur Idleb."}\n'))
+    assert run(["try", "--jsonl", "--lang", "fr", "-w", DEMO]) == 0
+    assert json.loads(capsys.readouterr().out)["regions"] == ["Idlib"]
