@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from processors.matching import Engine
 from processors.stream import dedup
@@ -21,7 +22,7 @@ from processors.stream.candidates import candidate_for
 from processors.stream.grouping import grouping_policy
 from processors.stream.stories import StoryStore
 from wirewatch.durations import parse_duration
-from wirewatch.errors import RecordError, WirewatchError
+from wirewatch.errors import BrokerError, ConfigError, Issue, RecordError, WirewatchError
 from wirewatch.records import Alert, NewsItem
 from wirewatch.settings import Settings
 
@@ -38,6 +39,25 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
         span = parse_duration(text, "--since", "or an ISO-8601 time")
         return (now or datetime.now(UTC)) - timedelta(seconds=span)
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def within_retention(start: datetime, retention_hours: int, text: str, now: datetime | None = None) -> None:
+    """Refuse a ``--since`` the items topic cannot answer: before its retention, or in the future.
+
+    ``retention_hours`` is ``WIREWATCH_ITEMS_RETENTION_HOURS``, the retention the
+    items topic is created with. Raises ``ConfigError`` naming ``--since``.
+    """
+    now = now or datetime.now(UTC)
+    kept = timedelta(hours=retention_hours)
+    if start < now - kept:
+        span = f"{retention_hours // 24}d" if retention_hours % 24 == 0 else f"{retention_hours}h"
+        message = (
+            f"{text!r} reaches back further than the items topic keeps items "
+            f"({span}, WIREWATCH_ITEMS_RETENTION_HOURS={retention_hours}): give at most {span}"
+        )
+        raise ConfigError([Issue("--since", None, message)])
+    if start > now:
+        raise ConfigError([Issue("--since", None, f"{text!r} is in the future")])
 
 
 @dataclass
@@ -66,13 +86,16 @@ class BacktestReport:
 def _records(
     settings: Settings, bootstrap: str, topic: str, since: datetime, progress: Callable[[int, int], None]
 ) -> Iterator[bytes]:
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        group_id=None,
-        consumer_timeout_ms=5000,
-        **settings.kafka_client_config(),
-    )
+    try:
+        consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            consumer_timeout_ms=5000,
+            **settings.kafka_client_config(),
+        )
+    except KafkaError as exc:
+        raise BrokerError(f"cannot read {topic} from {bootstrap}: {exc}") from None
     try:
         parts = consumer.partitions_for_topic(topic)
         if not parts:
@@ -102,6 +125,8 @@ def _records(
                 if tp in todo and consumer.position(tp) >= todo[tp]:
                     todo.pop(tp)
             progress(done, total)
+    except KafkaError as exc:
+        raise BrokerError(f"cannot read {topic} from {bootstrap}: {exc}") from None
     finally:
         consumer.close()
 

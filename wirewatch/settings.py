@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
+    kafka_probe_s: float = Field(
+        default=5.0, gt=0, le=300, description="how long a command waits for Kafka to answer at start"
+    )
 
     topic_prefix: str = Field(default="wirewatch", description="topics are <prefix>.items.v1 …")
     partitions: int = Field(default=3, ge=1, description="partitions of the items/alerts topics")

@@ -20,17 +20,27 @@ if TYPE_CHECKING:
 
 def process(
     watchlist: Path | None = typer.Option(
-        None, "--watchlist", "-w", help="watchlist published when the topic is empty (default: config)"
+        None,
+        "--watchlist",
+        "-w",
+        help="watchlist published when the topic is empty "
+        "(default: $WIREWATCH_WATCHLIST, else config/watchlist.yaml)",
     ),
     child: bool = typer.Option(False, "--child", hidden=True, help="run the faust worker in this process"),
 ) -> None:
-    """Run one stream-processor worker (faust) until Ctrl-C or SIGTERM."""
+    """Run one stream-processor worker (faust); Ctrl-C or SIGTERM stops it.
+
+    Example: wirewatch process --watchlist config/watchlist.yaml
+    """
     from processors.stream.worker import run_worker, supervise_worker
+    from wirewatch.kafka_probe import probe
     from wirewatch.logs import setup_logging
     from wirewatch.settings import get_settings
 
     settings = get_settings()
     setup_logging("process", settings.log_level)
+    if settings.kafka_bootstrap and not child:  # unset: the worker says so; the child's parent probed
+        probe(settings.kafka_bootstrap, settings)
     if child:
         code = run_worker(settings, watchlist or settings.watchlist)
     else:
@@ -49,10 +59,13 @@ def watchlist_apply(
     """Validate a watchlist and publish it: every processor worker switches to it live.
 
     Refuses (exit 2) a rule that notifies a channel the channels file does not define, unless --force.
+
+    Example: wirewatch watchlist apply config/watchlist.yaml
     """
     from processors.matching import Engine
     from processors.stream.live_watchlist import publish_watchlist
     from wirewatch.errors import BrokerError
+    from wirewatch.kafka_probe import probe
     from wirewatch.settings import get_settings
     from wirewatch.topics import Topics, ensure_topics
     from wirewatch.watchlist_warnings import check_watchlist
@@ -68,6 +81,7 @@ def watchlist_apply(
     bootstrap = settings.kafka_bootstrap
     if not bootstrap:
         raise BrokerError("WIREWATCH_KAFKA_BOOTSTRAP is not set: which cluster should get the watchlist?")
+    probe(bootstrap, settings)
     ensure_topics(bootstrap, settings)
     topic = Topics.from_settings(settings).watchlist
     asyncio.run(publish_watchlist(bootstrap, topic, file.read_bytes(), settings.kafka_client_config()))
@@ -77,28 +91,43 @@ def watchlist_apply(
 def backtest(
     since: str = typer.Option("24h", "--since", help="how far back: 24h, 7d, 90m, or an ISO-8601 time"),
     watchlist: Path | None = typer.Option(
-        None, "--watchlist", "-w", help="watchlist to test (default: config)"
+        None,
+        "--watchlist",
+        "-w",
+        help="watchlist to test (default: $WIREWATCH_WATCHLIST, else config/watchlist.yaml)",
     ),
     jsonl: bool = typer.Option(False, "--jsonl", help="print each alert as a JSON line instead of a table"),
 ) -> None:
-    """Replay stored items through a watchlist and show what it would have fired; sends nothing."""
+    """Replay stored items through a watchlist and show what it would have fired; sends nothing.
+
+    --since reaches back at most as far as the items topic keeps items
+    (WIREWATCH_ITEMS_RETENTION_HOURS).
+
+    Example: wirewatch backtest --since 7d
+    """
+    from datetime import UTC, datetime
+
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
 
-    from processors.backtest import parse_since, run_backtest
+    from processors.backtest import parse_since, run_backtest, within_retention
     from processors.matching import Engine
     from wirewatch.errors import BrokerError
+    from wirewatch.kafka_probe import probe
     from wirewatch.settings import get_settings
     from wirewatch.topics import Topics
     from wirewatch.watchlist import load_watchlist
 
-    start = parse_since(since)  # a mistyped --since fails before the watchlist is built
+    now = datetime.now(UTC)
+    start = parse_since(since, now)  # a mistyped --since fails before the watchlist is built
     settings = get_settings()
+    within_retention(start, settings.items_retention_hours, since, now)
     engine = Engine.build(load_watchlist(watchlist or settings.watchlist))
     bootstrap = settings.kafka_bootstrap
     if not bootstrap:
         raise BrokerError("WIREWATCH_KAFKA_BOOTSTRAP is not set: which cluster holds the items?")
+    probe(bootstrap, settings)
     err = Console(stderr=True)
     columns = (TextColumn("replaying items"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,3 +55,36 @@ def test_a_bad_matching_mode_is_one_line(
     assert capsys.readouterr().err.splitlines() == [
         f"WIREWATCH_MATCHING: expected 'auto', 'native' or 'python', got {value!r}"
     ]
+
+
+def test_a_backtest_before_the_items_retention_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # Before the retention bound this reached kafka-python as a negative target time (a ValueError).
+    assert main(["backtest", "--since", "100000d"]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err.splitlines()) == (
+        "",
+        [
+            "--since: '100000d' reaches back further than the items topic keeps items "
+            "(14d, WIREWATCH_ITEMS_RETENTION_HOURS=336): give at most 14d"
+        ],
+    )
+
+
+def test_a_backtest_against_a_dead_broker_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fresh_settings: None
+) -> None:
+    with socket.socket() as unused:  # a port the OS just gave out, that nobody listens on
+        unused.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{unused.getsockname()[1]}"
+    monkeypatch.setenv("WIREWATCH_KAFKA_BOOTSTRAP", address)
+    monkeypatch.setenv("WIREWATCH_KAFKA_PROBE_S", "0.5")
+    assert main(["backtest", "--since", "1h", "--watchlist", WATCHLIST]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert (captured.out, captured.err.splitlines()) == (
+        "",
+        [
+            f"wirewatch: error: Kafka at {address} does not answer within 0.5 s: "
+            "is `wirewatch broker` running? else point WIREWATCH_KAFKA_BOOTSTRAP at a running Kafka"
+        ],
+    )
