@@ -9,6 +9,7 @@ owns the process-level commands (``broker``, ``up``) and turns every
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import sys
 import threading
 import time
@@ -16,17 +17,38 @@ from pathlib import Path
 
 import typer
 
+from wirewatch import help_compat
 from wirewatch.errors import ConfigError, WirewatchError
 from wirewatch.output import error, say
 from wirewatch.settings import Settings, get_settings
 
+help_compat.apply()
+
 app = typer.Typer(
     name="wirewatch",
-    help="Streaming news-monitoring alerts: RSS/Atom wires -> Kafka -> watchlist matching -> Slack/email.",
+    help="Streaming news-monitoring alerts: RSS/Atom wires -> Kafka -> watchlist matching -> Slack/email."
+    "\n\nExample: wirewatch up --demo",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"wirewatch {importlib.metadata.version('wirewatch')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
+    pass
+
 
 #: Services `up` starts, downstream first; they stop in reverse order (upstream first).
 SERVICES: tuple[str, ...] = ("deliver", "process", "ingest")
@@ -50,9 +72,11 @@ def broker(
         False, "--fetch-only", help="fetch the Kafka jars into the cache and exit"
     ),
 ) -> None:
-    """Run a local single-node Kafka on 127.0.0.1 until Ctrl-C.
+    """Run a local single-node Kafka on 127.0.0.1; Ctrl-C or SIGTERM stops it.
 
-    Prints ``bootstrap: 127.0.0.1:PORT`` as its first line once the broker answers.
+    Prints "bootstrap: 127.0.0.1:PORT" as its first line once the broker answers.
+
+    Example: wirewatch broker
     """
     from wirewatch.broker import ensure_jars
     from wirewatch.processes import stop_on_signals
@@ -70,7 +94,8 @@ def broker(
     try:
         print(f"bootstrap: {kafka.bootstrap}", flush=True)
         ensure_topics(kafka.bootstrap, settings)
-        say(f"Kafka ready in {time.monotonic() - started:.1f} s; log: {kafka.log_path}; Ctrl-C stops it")
+        took = time.monotonic() - started
+        say(f"Kafka ready in {took:.1f} s; log: {kafka.log_path}; Ctrl-C or SIGTERM stops it")
         stop.wait()
     finally:
         say("stopping Kafka …")
@@ -82,12 +107,21 @@ def broker(
 def up(
     demo: bool = typer.Option(False, "--demo", help="serve the bundled sample feeds locally"),
 ) -> None:
-    """Run the whole pipeline: local broker (unless configured), then every service."""
+    """Run the whole pipeline: local broker (unless configured), then every service.
+
+    Ctrl-C or SIGTERM stops it. With WIREWATCH_KAFKA_BOOTSTRAP set, that Kafka is used
+    and no local broker starts.
+
+    Example: wirewatch up --demo
+    """
+    from wirewatch.kafka_probe import probe
     from wirewatch.processes import stop_on_signals
     from wirewatch.supervisor import Supervisor, child_env, service_argv
     from wirewatch.topics import ensure_topics
 
     settings = get_settings()
+    if settings.kafka_bootstrap:
+        probe(settings.kafka_bootstrap, settings)
     stop = threading.Event()
     stop_on_signals(stop)
     started = time.monotonic()
@@ -105,7 +139,10 @@ def up(
         ensure_topics(bootstrap, settings)
         for name in SERVICES:
             supervisor.spawn(name, service_argv(name))
-        say(f"pipeline running; alerts also go to {settings.data_dir / 'alerts.jsonl'}; Ctrl-C stops it")
+        say(
+            f"pipeline running; alerts also go to {settings.data_dir / 'alerts.jsonl'}; "
+            "Ctrl-C or SIGTERM stops it"
+        )
         failed = supervisor.wait(stop)
         if failed is not None:
             say(f"{failed.name} exited with code {failed.proc.returncode}; stopping the pipeline")

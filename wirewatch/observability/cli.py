@@ -12,8 +12,7 @@ def register(app: typer.Typer) -> None:
     def dashboard() -> None:
         """Print the Grafana dashboard JSON (generated with Grafana's foundation SDK).
 
-        Refresh the committed copy with:
-        wirewatch dashboard > deploy/grafana/dashboards/wirewatch.json
+        Example (refreshes the committed copy): wirewatch dashboard > deploy/grafana/dashboards/wirewatch.json
         """
         from wirewatch.observability.dashboard import dashboard_json
 
@@ -21,7 +20,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def metrics() -> None:
-        """Print the metric catalogue as a markdown table (the README's metrics table)."""
+        """Print the metric catalogue as a markdown table (the README's metrics table).
+
+        Example: wirewatch metrics > metrics.md
+        """
         from wirewatch.observability.catalogue import markdown_table
 
         typer.echo(markdown_table(), nl=False)
