@@ -28,7 +28,7 @@ def probe(bootstrap: str, settings: Settings) -> None:
     checked their own arguments and files, before they touch the network.
     """
     from kafka.admin import KafkaAdminClient
-    from kafka.errors import KafkaError
+    from kafka.errors import KafkaError, KafkaTimeoutError
 
     timeout_ms = int(settings.kafka_probe_s * 1000)
     try:
@@ -41,10 +41,12 @@ def probe(bootstrap: str, settings: Settings) -> None:
                 **settings.kafka_client_config(),
             )
             admin.close()
-    except KafkaError:
+    except KafkaTimeoutError:
         raise BrokerError(
             f"Kafka at {bootstrap} does not answer within {settings.kafka_probe_s:g} s: {HINT}"
         ) from None
+    except KafkaError as exc:  # it answered, and refused us (security settings, a version it lacks…)
+        raise BrokerError(f"Kafka at {bootstrap} answered with an error: {exc}") from None
 
 
 @contextmanager
