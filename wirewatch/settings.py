@@ -47,27 +47,49 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = Field(
         default=None, description="host:port[,host:port]; unset = the local broker `up` starts"
     )
-    kafka_security_protocol: str = "PLAINTEXT"
-    kafka_sasl_mechanism: str | None = None
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: SecretStr | None = None
+    kafka_security_protocol: str = Field(
+        default="PLAINTEXT",
+        description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, as Kafka clients take it",
+    )
+    kafka_sasl_mechanism: str | None = Field(
+        default=None, description="SASL mechanism, e.g. PLAIN or SCRAM-SHA-512; unset = no SASL"
+    )
+    kafka_sasl_username: str | None = Field(default=None, description="SASL user name")
+    kafka_sasl_password: SecretStr | None = Field(default=None, description="SASL password (never printed)")
     kafka_probe_s: float = Field(
         default=5.0, gt=0, le=300, description="how long a command waits for Kafka to answer at start"
     )
 
     topic_prefix: str = Field(default="wirewatch", description="topics are <prefix>.items.v1 …")
     partitions: int = Field(default=3, ge=1, description="partitions of the items/alerts topics")
-    replication_factor: int = Field(default=1, ge=1)
+    replication_factor: int = Field(
+        default=1,
+        ge=1,
+        description="copies of each topic partition, set when topics are created: 3 in production "
+        "(at least three brokers); 1 suits the single local broker only",
+    )
     items_retention_hours: int = Field(default=24 * 14, ge=1, description="kept for backtests")
 
-    data_dir: Path = Path("var")
-    cache: Path = Field(default_factory=_default_cache, description="jar cache (WIREWATCH_CACHE)")
-    watchlist: Path = Path("config/watchlist.yaml")
-    feeds: Path = Path("config/feeds.yaml")
-    channels: Path = Path("config/channels.yaml")
+    data_dir: Path = Field(
+        default=Path("var"), description="state: ingest validators, delivery ledger, the file channel's files"
+    )
+    cache: Path = Field(
+        default_factory=_default_cache,
+        description="where `wirewatch broker` keeps the Kafka jars: $XDG_CACHE_HOME/wirewatch, else "
+        "~/.cache/wirewatch",
+    )
+    watchlist: Path = Field(
+        default=Path("config/watchlist.yaml"), description="the watchlist a command reads when given none"
+    )
+    feeds: Path = Field(
+        default=Path("config/feeds.yaml"), description="the feed list a command reads when given none"
+    )
+    channels: Path = Field(
+        default=Path("config/channels.yaml"), description="the channels file a command reads when given none"
+    )
 
     broker_port: int = Field(default=0, ge=0, le=65535, description="0 = pick a free port")
-    broker_heap: str = "512m"
+    broker_heap: str = Field(default="512m", description="Java heap of the local broker (-Xmx)")
 
     # Stream processor (see processors/stream/): story grouping, dedup, surges.
     story_idle_gap_hours: float = Field(
@@ -89,20 +111,28 @@ class Settings(BaseSettings):
     surge_baseline_hours: float = Field(default=6.0, gt=0, description="trailing baseline span")
     surge_min_count: int = Field(default=5, ge=1, description="mentions in one window to call a surge")
     surge_factor: float = Field(default=3.0, ge=1, description="times the trailing baseline")
-    # A dead worker's partitions move to the others after this long without heartbeats.
-    processor_session_timeout_s: float = Field(default=10.0, ge=6.0, le=300.0)
+    processor_session_timeout_s: float = Field(
+        default=10.0,
+        ge=6.0,
+        le=300.0,
+        description="seconds without heartbeats before a dead worker's partitions move to the others",
+    )
 
-    # The matching engine's per-text pass: native when built (auto), required (native), or Python.
-    matching: Annotated[MatchingMode, BeforeValidator(_folded)] = "auto"
+    matching: Annotated[MatchingMode, BeforeValidator(_folded)] = Field(
+        default="auto",
+        description="the per-text matching pass: native when built (auto), required (native), or Python",
+    )
 
     demo_speed: float = Field(default=1.0, gt=0, description="`up --demo` clock speed (tests run it faster)")
 
-    metrics_host: str = "127.0.0.1"
-    ingest_metrics_port: int = 9401
-    process_metrics_port: int = 9402
-    deliver_metrics_port: int = 9403
+    metrics_host: str = Field(
+        default="127.0.0.1", description="address /metrics listens on (0.0.0.0 in containers)"
+    )
+    ingest_metrics_port: int = Field(default=9401, description="/metrics port of `wirewatch ingest`")
+    process_metrics_port: int = Field(default=9402, description="/metrics port of `wirewatch process`")
+    deliver_metrics_port: int = Field(default=9403, description="/metrics port of `wirewatch deliver`")
 
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     def kafka_client_config(self) -> dict[str, object]:
         """Security settings shared by kafka-python and aiokafka clients."""
