@@ -17,9 +17,10 @@ use crate::terms::{PhraseSlots, TermIndex};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Mutex;
 
-/// Key pairs, elided words, Arabic articles, article words, plural endings.
+/// Key pairs, elided words, Arabic articles, article words, plural endings, clitics.
 pub(crate) type SpellingTables = (
     Vec<(String, String)>,
+    Vec<String>,
     Vec<String>,
     Vec<String>,
     Vec<String>,
@@ -69,7 +70,7 @@ pub(crate) fn build_index(
     fold: Vec<FoldEntry>,
     spelling: SpellingTables,
 ) -> Index {
-    let (key_pairs, elided, articles, article_words, plural_endings) = spelling;
+    let (key_pairs, elided, articles, article_words, plural_endings, clitics) = spelling;
     let mut exact = ExactIndex::new();
     let mut fuzzy = FuzzyIndex::new(plural_endings);
     let mut compiled = Vec::with_capacity(aliases.len());
@@ -88,7 +89,7 @@ pub(crate) fn build_index(
         terms: TermIndex::new(terms),
         idioms: TermIndex::new(idioms),
         fold: FoldTable::new(fold),
-        spelling: Spelling::new(key_pairs, &elided, &articles, &article_words),
+        spelling: Spelling::new(key_pairs, &elided, &articles, &article_words, &clitics),
     }
 }
 
@@ -279,19 +280,20 @@ impl Pass {
     ) -> Found {
         let index = &self.index;
         if lower_c.iter().any(|&c| c == '\'' || c == '-') {
-            index.spelling.blank_dropped(&mut lower_c);
+            index.spelling.blank_dropped(&mut lower_c, &cased_c);
         }
         // Words: runs of non-spaces, without the standalone article words (Front al Nosra).
         let bounds = index.spelling.words(&lower_c);
         if bounds.is_empty() {
             return (Vec::new(), Vec::new(), Vec::new());
         }
-        // The words, one string: word i is flat[cuts[i]..cuts[i + 1]].
+        // The words, one string: word i is flat[cuts[i]..cuts[i + 1]], without the
+        // transliteration marks a word keeps (Dar'a is the word dara: `normalise.split_words`).
         let mut flat = String::with_capacity(lower_c.len());
         let mut cuts = Vec::with_capacity(bounds.len() + 1);
         for &(s, e) in &bounds {
             cuts.push(flat.len());
-            flat.extend(&lower_c[s..e]);
+            flat.extend(lower_c[s..e].iter().filter(|&&c| c != '\''));
         }
         cuts.push(flat.len());
         let words: Vec<&str> = cuts.windows(2).map(|c| &flat[c[0]..c[1]]).collect();

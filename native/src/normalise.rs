@@ -81,6 +81,8 @@ pub(crate) struct Spelling {
     pub(crate) articles: Vec<Vec<char>>,
     /// article words dropped even without a dash (`normalise.ARTICLE_WORDS`)
     pub(crate) article_words: Vec<Vec<char>>,
+    /// English clitics after an apostrophe, which then ends a word (`normalise.CLITICS`)
+    pub(crate) clitics: Vec<Vec<char>>,
 }
 
 impl Spelling {
@@ -89,19 +91,23 @@ impl Spelling {
         elided: &[String],
         articles: &[String],
         article_words: &[String],
+        clitics: &[String],
     ) -> Self {
         Spelling {
             key_pairs,
             elided: alternatives(elided),
             articles: alternatives(articles),
             article_words: article_words.iter().map(|w| chars(w)).collect(),
+            clitics: clitics.iter().map(|w| chars(w)).collect(),
         }
     }
 
     /// Blank elisions (l', qu'…) and dashed articles (al-, ash-…) (`normalised_text`), then turn
-    /// apostrophes and dashes into spaces. Only the lowercased copy is changed: it alone says
-    /// where words are; the cased copy is read at the same places for capitals.
-    pub(crate) fn blank_dropped(&self, lower: &mut [char]) {
+    /// apostrophes and dashes into spaces, but for the apostrophes that are transliteration
+    /// marks (`normalise._marks`: Dar'a), which stay inside their word. Only the lowercased copy
+    /// is changed: it alone says where words are; the cased copy (same length) is read at the
+    /// same places for capitals.
+    pub(crate) fn blank_dropped(&self, lower: &mut [char], cased: &[char]) {
         let n = lower.len();
         let mut blanks: Vec<(usize, usize)> = Vec::new();
         for p in 0..n {
@@ -127,11 +133,46 @@ impl Spelling {
         for (from, to) in blanks {
             lower[from..to].fill(' ');
         }
-        for c in lower.iter_mut() {
-            if *c == '\'' || *c == '-' {
+        let kept = self.marks(lower, cased);
+        for (c, keep) in lower.iter_mut().zip(kept) {
+            if (*c == '\'' && !keep) || *c == '-' {
                 *c = ' ';
             }
         }
+    }
+
+    /// Which apostrophes are transliteration marks: between word characters, in a word whose
+    /// first character is a capital, and not before an English clitic (Assad's, Don't).
+    fn marks(&self, lower: &[char], cased: &[char]) -> Vec<bool> {
+        let n = lower.len();
+        let mut kept = vec![false; n];
+        let mut p = 0;
+        while p < n {
+            if !is_word_char(lower[p]) {
+                p += 1;
+                continue;
+            }
+            // a run of word characters joined by single apostrophes, piece by piece
+            let mut capital = cased.get(p).is_some_and(|c| c.is_uppercase());
+            while p < n && is_word_char(lower[p]) {
+                p += 1;
+            }
+            while p + 1 < n && lower[p] == '\'' && is_word_char(lower[p + 1]) {
+                let start = p + 1;
+                let mut end = start;
+                while end < n && is_word_char(lower[end]) {
+                    end += 1;
+                }
+                let piece = &lower[start..end];
+                if capital && !self.clitics.iter().any(|c| c[..] == *piece) {
+                    kept[p] = true;
+                } else {
+                    capital = cased.get(start).is_some_and(|c| c.is_uppercase());
+                }
+                p = end;
+            }
+        }
+        kept
     }
 
     /// Where the words of a blanked, lowercased text are: runs of non-spaces, without the
@@ -149,8 +190,9 @@ impl Spelling {
             while i < n && lower[i] != ' ' {
                 i += 1;
             }
-            let w = &lower[start..i];
-            if self.article_words.iter().any(|a| a[..] == *w) {
+            // compared without its transliteration marks, as Python closes the word up over them
+            let w = lower[start..i].iter().copied().filter(|&c| c != '\'');
+            if self.article_words.iter().any(|a| a.iter().copied().eq(w.clone())) {
                 continue;
             }
             bounds.push((start, i));
@@ -230,6 +272,9 @@ mod tests {
             ("ouagadougou", "uagadugu"),
             ("lattaquie", "lataki"),
             ("latakia", "lataki"),
+            ("deraa", "dara"),
+            ("daraa", "dara"),
+            ("jerablus", "jerablus"), // e before a single a stays
         ] {
             assert_eq!(k(word), want, "key({word:?})");
         }
@@ -322,6 +367,41 @@ mod tests {
             ("l''etat", &["l", "etat"]),          // an apostrophe after it
             ("'l", &["l"]),
             ("qu'al", &[]),
+        ] {
+            assert_eq!(words(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn an_apostrophe_inside_a_capitalised_word_is_a_transliteration_mark() {
+        // values from `normalise.words`
+        for (text, want) in [
+            ("Dar'a", &["dara"][..]),
+            ("Ma'arrat al-Nu'man", &["maarrat", "numan"]),
+            (
+                "Sana’a, Ba'ath, Shi'a, Qal'at",
+                &["sanaa", "baath", "shia", "qalat"],
+            ),
+            ("DAR'A", &["dara"]),
+            ("dar'a", &["dar", "a"]),    // not capitalised
+            ("xDar'a", &["xdar", "a"]),  // the word starts lower case
+            ("x'Dar'a", &["x", "dara"]), // a new word after a broken one
+            ("l'Dar'a", &["dara"]),      // the elision first
+            ("Dar'a's", &["dara", "s"]), // an English clitic ends the word
+            ("Assad's", &["assad", "s"]),
+            (
+                "Don't, I'd, You're, We've, It'll, I'm",
+                &[
+                    "don", "t", "i", "d", "you", "re", "we", "ve", "it", "ll", "i", "m",
+                ],
+            ),
+            ("O'Brien", &["obrien"]),
+            ("Aujourd'hui aujourd'hui", &["aujourdhui", "aujourd", "hui"]),
+            ("d'Alep, qu'Idleb", &["alep", "idleb"]),
+            ("Dar''a", &["dar", "a"]),
+            ("Dar'-a", &["dar", "a"]),
+            ("Dar'", &["dar"]),
+            ("A'l Nosra", &["nosra"]), // the article word, once closed up
         ] {
             assert_eq!(words(text), want, "{text:?}");
         }

@@ -4,7 +4,7 @@
 use crate::aliases::CompiledAlias;
 use crate::engine::{build_index, Found, Pass, SpellingTables};
 use crate::folding::{FoldEntry, FoldTable};
-use crate::normalise::{key, skeleton, Spelling};
+use crate::normalise::{is_vowel, key, skeleton, Spelling};
 use crate::terms::PhraseSlots;
 use std::collections::HashMap;
 
@@ -76,32 +76,41 @@ pub(crate) fn spelling_tables() -> SpellingTables {
         ("ou", "u"),
         ("y", "i"),
     ];
+    let mut pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|&(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    // e for the a before a doubled a (Deraa, Daraa)
+    pairs.extend(
+        "bcdfghjklmnprstvxz"
+            .chars()
+            .map(|c| (format!("e{c}aa"), format!("a{c}aa"))),
+    );
     (
-        pairs
-            .iter()
-            .map(|&(a, b)| (a.to_string(), b.to_string()))
-            .collect(),
+        pairs,
         list("l|d|qu|s|n|j|c|m|t|jusqu|lorsqu|puisqu|presqu|quelqu|quoiqu"),
         list("al|el|ad|ed|az|ez|as|es|ash|esh|ach|ech|an|ar|er|at|et|ath|dh|ul|ud"),
         list("al|el|ez|az|ech|esh"),
         list("s|es|x"),
+        list("s|t|d|m|re|ve|ll"),
     )
 }
 
 pub(crate) fn spelling() -> Spelling {
-    let (pairs, elided, articles, article_words, _) = spelling_tables();
-    Spelling::new(pairs, &elided, &articles, &article_words)
+    let (pairs, elided, articles, article_words, _, clitics) = spelling_tables();
+    Spelling::new(pairs, &elided, &articles, &article_words, &clitics)
 }
 
 /// Python's `words`: the normalised words of a text in the fold table.
 pub(crate) fn words(text: &str) -> Vec<String> {
-    let mut lower = fold_table().fold(text).expect("in the test fold table").lower;
+    let folded = fold_table().fold(text).expect("in the test fold table");
+    let mut lower = folded.lower;
     let spelling = spelling();
-    spelling.blank_dropped(&mut lower);
+    spelling.blank_dropped(&mut lower, &folded.cased);
     spelling
         .words(&lower)
         .into_iter()
-        .map(|(s, e)| lower[s..e].iter().collect())
+        .map(|(s, e)| lower[s..e].iter().filter(|&&c| c != '\'').collect())
         .collect()
 }
 
@@ -226,11 +235,20 @@ impl Watch {
             let acronym = letters.len() <= 5 && letters.iter().all(|c| c.is_uppercase());
             let joined: String = keys.concat();
             let plain: String = ws.concat();
+            // a four-letter key from a long vowel or a final -ah/-eh meets its equals
+            let shortened = ws.iter().any(|w| {
+                let cs: Vec<char> = w.chars().collect();
+                let doubled = cs.windows(2).any(|p| p[0] == p[1] && is_vowel(p[0]));
+                let n = cs.len();
+                doubled || (n >= 2 && cs[n - 1] == 'h' && is_vowel(cs[n - 2]))
+            });
+            let key_chars = joined.chars().count();
             let strict = s.exact
                 || acronym
                 || ws.iter().all(common)
-                || joined.chars().count() < 5
-                || plain.chars().count() < 5;
+                || plain.chars().count() < 5
+                || key_chars < 4
+                || (key_chars < 5 && !shortened);
             let proper = letters.iter().any(|c| c.is_uppercase());
             let key_bones: String = keys.iter().map(|k| skeleton(k)).collect();
             let plain_bones: String = ws.iter().map(|w| skeleton(w)).collect();
@@ -249,7 +267,10 @@ impl Watch {
                 *frequency.entry(k).or_default() += 1;
             }
         }
-        for a in aliases.iter_mut().filter(|a| !a.3 .0) {
+        for a in aliases
+            .iter_mut()
+            .filter(|a| !a.3 .0 && a.5 .0.chars().count() >= 5)
+        {
             let usable =
                 a.1.iter()
                     .zip(&a.2)

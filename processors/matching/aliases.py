@@ -8,6 +8,7 @@ whole words only, in a text's key string, in one C-speed scan.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -19,8 +20,15 @@ from processors.matching.everyday import EVERYDAY_WORDS
 from processors.matching.normalise import key, skeleton, words
 from wirewatch.watchlist import DEFAULT_THRESHOLD, Actor, Region
 
-#: Aliases whose key is shorter than this match their exact spelling only.
+#: Aliases whose key is shorter than this have no fuzzy variants.
 MIN_VARIANT_CHARS = 5
+#: Aliases whose key is shorter than this, or whose words are shorter than ``MIN_VARIANT_CHARS``,
+#: match their exact spelling only. A key of ``MIN_KEY_CHARS`` letters matches its equals when the
+#: spelling lost letters to a long vowel or a final -ah/-eh (Daraa → dara, Sanaa → sana, Jableh →
+#: jabl): Deraa, Dar'a, Jablé. Other keys that short stay exact: Assad → asad would take Asaad,
+#: Douma → duma the Russian Duma.
+MIN_KEY_CHARS = 4
+_SHORTENED = re.compile(r"([aeiou])\1|[aeiou]h$")
 
 #: Capitalised aliases this short are acronyms, matched in capitals only.
 MAX_ACRONYM_LETTERS = 5
@@ -127,8 +135,9 @@ def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False
         exact
         or acronym
         or all(w in COMMON_WORDS for w in ws)
-        or len("".join(keys)) < MIN_VARIANT_CHARS
         or len("".join(ws)) < MIN_VARIANT_CHARS
+        or len("".join(keys)) < MIN_KEY_CHARS
+        or (len("".join(keys)) < MIN_VARIANT_CHARS and not any(map(_SHORTENED.search, ws)))
     )
     proper = any(c.isupper() for c in letters)
     return Alias(

@@ -110,15 +110,16 @@ def _better(new: Candidate, old: Candidate | None) -> bool:
 def anchors_of(aliases: list[Alias]) -> list[int | None]:
     """Per alias, the position of the word it is filed under: its rarest usable word.
 
-    ``None`` for strict aliases (never fuzzy) and aliases with no word long
-    and uncommon enough to anchor them.
+    ``None`` for strict aliases and those with a key shorter than
+    ``MIN_VARIANT_CHARS`` (never fuzzy), and aliases with no word long and
+    uncommon enough to anchor them.
     """
     frequency = Counter(k for a in aliases if not a.strict for k in set(a.keys))
     return [_anchor(alias, frequency) for alias in aliases]
 
 
 def _anchor(alias: Alias, frequency: Counter[str]) -> int | None:
-    if alias.strict:
+    if alias.strict or len(alias.joined) < MIN_VARIANT_CHARS:  # a short key meets its equals only
         return None
     usable = [
         (frequency[k], -len(k), pos)

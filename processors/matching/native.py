@@ -86,15 +86,16 @@ def fold_table() -> list[tuple[str, str, str, bool, bool]]:
     return out
 
 
-def spelling() -> tuple[list[tuple[str, str]], list[str], list[str], list[str], list[str]]:
+def spelling() -> tuple[list[tuple[str, str]], list[str], list[str], list[str], list[str], list[str]]:
     """The spelling rules, from the Python modules that own them: transliteration pairs,
-    elided words, Arabic articles, article words, plural endings."""
+    elided words, Arabic articles, article words, plural endings, English clitics."""
     return (
         list(normalise.KEY_PAIRS),
         normalise.ELIDED.split("|"),
         normalise.ARTICLES.split("|"),
         list(normalise.ARTICLE_WORDS),
         list(fuzzy.PLURAL_ENDINGS),
+        normalise.CLITICS.split("|"),
     )
 
 

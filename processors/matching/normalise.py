@@ -8,7 +8,8 @@ Two levels, applied the same way to watchlist spellings and to wire copy:
   original text. ``normalised_text`` also keeps a cased copy, whose words line
   up with the lowercased ones, so the engine can tell proper nouns.
 * ``key(word)``: a transliteration key where the usual French/English spelling
-  pairs meet (ch/sh, ou/u, dj/j, kh/h, q/k, doubled letters, final e…), so
+  pairs meet (ch/sh, ou/u, dj/j, kh/h, q/k, e/a before a doubled a, doubled
+  letters, final e…), so
   Daech/Daesh and Konachenkov/Konashenkov are equal before any scoring.
   ``skeleton(key)`` drops inner vowels, so vowel drift (Idleb/Idlib,
   Nosra/Nusra) meets too; the fuzzy scorer weighs both.
@@ -30,6 +31,8 @@ ELIDED = "l|d|qu|s|n|j|c|m|t|jusqu|lorsqu|puisqu|presqu|quelqu|quoiqu"
 ARTICLES = "al|el|ad|ed|az|ez|as|es|ash|esh|ach|ech|an|ar|er|at|et|ath|dh|ul|ud"
 #: Article words dropped even without a dash (Front Al Nosra, Deir ez Zor).
 ARTICLE_WORDS = ("al", "el", "ez", "az", "ech", "esh")
+#: English clitics after an apostrophe (Assad's, don't, they're, I'd): the apostrophe ends a word.
+CLITICS = "s|t|d|m|re|ve|ll"
 
 
 def _reversed(alternatives: str) -> str:
@@ -63,8 +66,15 @@ KEY_PAIRS = (
     ("w", "u"),
     ("ou", "u"),
     ("y", "i"),
+    # French e for the a before a long ā or an ʿayn, written as a doubled a: Deraa for Daraa.
+    *((f"e{c}aa", f"a{c}aa") for c in "bcdfghjklmnprstvxz"),
 )
 _DOUBLED = re.compile(r"(.)\1+")
+#: Letters and digits joined by single apostrophes (Dar'a, Ma'arrat, aujourd'hui, Assad's).
+_MARKED = re.compile(r"[^\W_]+(?:'[^\W_]+)+")
+_CLITICS = frozenset(CLITICS.split("|"))
+#: Stands for a transliteration mark until it is taken out (folded text holds no NUL).
+_KEPT = "\x00"
 _INNER_VOWELS = re.compile(r"(?<=.)[aeiou]+")
 
 
@@ -84,16 +94,64 @@ def _blank(match: re.Match[str]) -> str:
     return " " * (match.end() - match.start())
 
 
+def _marks(match: re.Match[str]) -> str:
+    """A run of letters and apostrophes with each apostrophe kept (a transliteration mark) or a space.
+
+    An apostrophe between letters of a capitalised word stands for an ʿayn or
+    a hamza (Dar'a, Ma'arrat al-Nu'man, Sana'a): the word goes on. Elsewhere
+    (aujourd'hui in lower case, an English clitic: Assad's, Don't) it ends the word.
+    """
+    pieces = match.group().split("'")
+    out = [pieces[0]]
+    capital = pieces[0][0].isupper()
+    for piece in pieces[1:]:
+        if capital and piece.lower() not in _CLITICS:
+            out.append(_KEPT)
+        else:
+            out.append(" ")
+            capital = piece[0].isupper()
+        out.append(piece)
+    return "".join(out)
+
+
+def _close_marks(folded: str, origin: list[int] | None, length: int) -> tuple[str, list[int]]:
+    """``folded`` with its transliteration marks taken out: a word closes up over them (Dar'a is
+    ``Dara``) and the places they held become spaces after it, so lengths stay; the origin map
+    says where each character is in the original text (``length`` long)."""
+    base = origin if origin is not None else range(len(folded))
+    out: list[str] = []
+    where: list[int] = []
+    owed = 0
+    for i, c in enumerate(folded):
+        if c == _KEPT:
+            owed += 1
+            continue
+        if owed and c == " ":  # the word ends here: the spaces it owes go after it
+            out.append(" " * owed)
+            where.extend([base[i]] * owed)
+            owed = 0
+        out.append(c)
+        where.append(base[i])
+    out.append(" " * owed)
+    where.extend([length] * owed)
+    return "".join(out), where
+
+
 def normalised_text(text: str) -> tuple[str, str, list[int] | None]:
     """The folded text with elisions and articles blanked, apostrophes and dashes as spaces.
 
     Returns it with case kept, then lowercased (same length, same spaces, so
-    their ``split()`` words line up), and the origin map of ``fold``.
+    their ``split()`` words line up), and the origin map of ``fold``, or one
+    of its own when a transliteration mark was taken out of a word (Dar'a).
     """
     folded, origin = fold(text)
     if "'" in folded or "-" in folded:
         folded = _DROPPED_REVERSED.sub(_blank, folded[::-1])[::-1]
-        folded = folded.replace("'", " ").replace("-", " ")
+        if "'" in folded:
+            folded = _MARKED.sub(_marks, folded).replace("'", " ")
+        folded = folded.replace("-", " ")
+        if _KEPT in folded:
+            folded, origin = _close_marks(folded, origin, len(text))
     lower = folded.lower()
     for word in ARTICLE_WORDS:
         padded = f" {lower} "
@@ -218,6 +276,7 @@ def key(word: str) -> str:
     """Transliteration key of one normalised word.
 
     ``daech`` → ``daesh``, ``konachenkov`` → ``konashenkov``, ``poutine`` → ``putin``,
+    ``deraa`` and ``daraa`` → ``dara``,
     ``moscow`` → ``moscu``, ``hassake`` and ``hasakah`` → ``hasak``; ``idleb`` stays
     ``idleb`` (vowel drift is the skeleton's job).
     """

@@ -137,6 +137,18 @@ PIECES = [
     "\u00ad",
     "—",
     "Mr. ",
+    # transliteration marks, clitics, French spellings and verb forms
+    "Dar'a ",
+    "Ma’arrat ",
+    "Nu'man",
+    "'s ",
+    "n't ",
+    "Déraa ",
+    "Jablé ",
+    "drone struck ",
+    "ont bombardé ",
+    "pilonnent ",
+    "struck a deal ",
 ]
 
 
