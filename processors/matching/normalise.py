@@ -70,11 +70,11 @@ KEY_PAIRS = (
     *((f"e{c}aa", f"a{c}aa") for c in "bcdfghjklmnprstvxz"),
 )
 _DOUBLED = re.compile(r"(.)\1+")
-#: Letters and digits joined by single apostrophes (Dar'a, Ma'arrat, aujourd'hui, Assad's).
-_MARKED = re.compile(r"[^\W_]+(?:'[^\W_]+)+")
+#: An apostrophe between letters or digits (Dar'a, aujourd'hui, Assad's), and what follows it;
+#: the pattern starts with the apostrophe so the regex engine skips ahead to those.
+_INNER_APOSTROPHE = re.compile(r"'(?<=[^\W_]')(?=[^\W_])")
+_PIECE = re.compile(r"[^\W_]+")
 _CLITICS = frozenset(CLITICS.split("|"))
-#: Stands for a transliteration mark until it is taken out (folded text holds no NUL).
-_KEPT = "\x00"
 _INNER_VOWELS = re.compile(r"(?<=.)[aeiou]+")
 
 
@@ -94,47 +94,47 @@ def _blank(match: re.Match[str]) -> str:
     return " " * (match.end() - match.start())
 
 
-def _marks(match: re.Match[str]) -> str:
-    """A run of letters and apostrophes with each apostrophe kept (a transliteration mark) or a space.
+def _marks(folded: str) -> list[int]:
+    """Where ``folded`` has an apostrophe that is a transliteration mark, in text order.
 
     An apostrophe between letters of a capitalised word stands for an ʿayn or
     a hamza (Dar'a, Ma'arrat al-Nu'man, Sana'a): the word goes on. Elsewhere
-    (aujourd'hui in lower case, an English clitic: Assad's, Don't) it ends the word.
+    (aujourd'hui in lower case, before an English clitic: Assad's, Don't) it ends the word.
     """
-    pieces = match.group().split("'")
-    out = [pieces[0]]
-    capital = pieces[0][0].isupper()
-    for piece in pieces[1:]:
-        if capital and piece.lower() not in _CLITICS:
-            out.append(_KEPT)
-        else:
-            out.append(" ")
-            capital = piece[0].isupper()
-        out.append(piece)
-    return "".join(out)
+    kept: list[int] = []
+    piece_end = -1
+    capital = False
+    for m in _INNER_APOSTROPHE.finditer(folded):
+        at = m.start()
+        if at != piece_end:  # a new run of letters: whether it starts with a capital
+            start = at
+            while start and folded[start - 1].isalnum():
+                start -= 1
+            capital = folded[start].isupper()
+        piece = _PIECE.match(folded, at + 1)
+        assert piece is not None  # the pattern looked ahead for it
+        piece_end = piece.end()
+        if capital and piece.group().lower() not in _CLITICS:
+            kept.append(at)
+        else:  # the word ends: the piece after it starts the next one
+            capital = folded[at + 1].isupper()
+    return kept
 
 
-def _close_marks(folded: str, origin: list[int] | None, length: int) -> tuple[str, list[int]]:
-    """``folded`` with its transliteration marks taken out: a word closes up over them (Dar'a is
-    ``Dara``) and the places they held become spaces after it, so lengths stay; the origin map
-    says where each character is in the original text (``length`` long)."""
-    base = origin if origin is not None else range(len(folded))
-    out: list[str] = []
-    where: list[int] = []
-    owed = 0
-    for i, c in enumerate(folded):
-        if c == _KEPT:
-            owed += 1
-            continue
-        if owed and c == " ":  # the word ends here: the spaces it owes go after it
-            out.append(" " * owed)
-            where.extend([base[i]] * owed)
-            owed = 0
-        out.append(c)
-        where.append(base[i])
-    out.append(" " * owed)
-    where.extend([length] * owed)
-    return "".join(out), where
+def _close_marks(
+    folded: str, kept: list[int], origin: list[int] | None, length: int
+) -> tuple[str, list[int]]:
+    """``folded`` (apostrophes and dashes already spaces) with each word closed up over its marks
+    at ``kept`` (Dar a → Dara), the space a mark took moved after its word, so lengths stay;
+    and where each character is in the original text (``length`` long)."""
+    where = list(range(len(folded))) if origin is None else list(origin)
+    for at in reversed(kept):
+        end = folded.find(" ", at + 1)
+        if end == -1:
+            end = len(folded)
+        folded = folded[:at] + folded[at + 1 : end] + " " + folded[end:]
+        where[at:end] = [*where[at + 1 : end], where[end] if end < len(where) else length]
+    return folded, where
 
 
 def normalised_text(text: str) -> tuple[str, str, list[int] | None]:
@@ -147,11 +147,10 @@ def normalised_text(text: str) -> tuple[str, str, list[int] | None]:
     folded, origin = fold(text)
     if "'" in folded or "-" in folded:
         folded = _DROPPED_REVERSED.sub(_blank, folded[::-1])[::-1]
-        if "'" in folded:
-            folded = _MARKED.sub(_marks, folded).replace("'", " ")
-        folded = folded.replace("-", " ")
-        if _KEPT in folded:
-            folded, origin = _close_marks(folded, origin, len(text))
+        kept = _marks(folded) if "'" in folded else []
+        folded = folded.replace("'", " ").replace("-", " ")
+        if kept:
+            folded, origin = _close_marks(folded, kept, origin, len(text))
     lower = folded.lower()
     for word in ARTICLE_WORDS:
         padded = f" {lower} "
