@@ -4,19 +4,22 @@ Two levels, applied the same way to watchlist spellings and to wire copy:
 
 * ``normalise(text)`` → ``Normalised``: accent-folded (``folding``), lowercased
   words with French elisions (l', d', qu'…) and Arabic articles (al-, el-,
-  ash-…) dropped, and a map from each word back to its character span in the
-  original text. ``normalised_text`` also keeps a cased copy, whose words line
-  up with the lowercased ones, so the engine can tell proper nouns.
+  ash-…) dropped, an apostrophe that writes an ʿayn or a hamza inside a name
+  taken out (Dar'a is ``dara``), and a map from each word back to its
+  character span in the original text. ``normalised_text`` also keeps a cased
+  copy, whose words line up with the lowercased ones, so the engine can tell
+  proper nouns.
 * ``key(word)``: a transliteration key where the usual French/English spelling
   pairs meet (ch/sh, ou/u, dj/j, kh/h, q/k, e/a before a doubled a, doubled
-  letters, final e…), so
-  Daech/Daesh and Konachenkov/Konashenkov are equal before any scoring.
+  letters, final e…), so Daech/Daesh, Konachenkov/Konashenkov and Deraa/Daraa
+  are equal before any scoring.
   ``skeleton(key)`` drops inner vowels, so vowel drift (Idleb/Idlib,
   Nosra/Nusra) meets too; the fuzzy scorer weighs both.
 
 Called once per alias when an engine is built and once per text by
 ``Engine.evaluate``; the fast path keeps offsets identical to the original
-text, so most texts need no offset map at all.
+text, so most texts need no offset map at all (a text with a transliteration
+mark gets one: its word closes up over the mark).
 """
 
 from __future__ import annotations
