@@ -31,6 +31,13 @@ DEFAULT_RULE = "default"
 
 Any_ = Literal["any"]
 
+#: Where a rule's escalation and its actor or region must meet: one sentence, one paragraph
+#: (text between blank lines) or anywhere in the item.
+Within = Literal["sentence", "paragraph", "item"]
+
+#: The scope of the default rule, and of a declared rule that gives no ``within``.
+DEFAULT_WITHIN: Within = "paragraph"
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -79,6 +86,11 @@ class Region(_Entity):
     """A place to watch: country, governorate, city…"""
 
     country: str | None = Field(default=None, description="ISO 3166 alpha-2 code")
+    stands_for: str | None = Field(
+        default=None,
+        description="actor this place names when it speaks (a capital for its government): "
+        "'Damascus denied…' is that actor, not the city",
+    )
 
 
 class Terms(_Model):
@@ -130,6 +142,10 @@ class Rule(_Model):
         default=None, description="fixed severity; default: highest matched escalation, else low"
     )
     notify: list[str] = []
+    within: Within | None = Field(
+        default=None,
+        description="where the escalation and the actor or region must meet; default: DEFAULT_WITHIN",
+    )
 
 
 class Watchlist(_Model):
@@ -197,6 +213,13 @@ def _entity_issues(wl: Watchlist, doc: YamlDocument) -> Iterator[Issue]:
                     yield doc.issue(loc, f"alias {spelling!r} also belongs to {spellings[folded]!r}")
                 else:
                     spellings[folded] = entity.name
+    actors = {a.name for a in wl.actors}
+    for i, region in enumerate(wl.regions):
+        if region.stands_for is not None and region.stands_for not in actors:
+            yield doc.issue(
+                ["regions", i, "stands_for"],
+                f"stands_for: {region.stands_for!r} is not the name of an actor of the watchlist",
+            )
 
 
 def _escalation_issues(wl: Watchlist, doc: YamlDocument) -> Iterator[Issue]:

@@ -74,6 +74,9 @@ class Decision:
     severity: str | None = None
     #: escalation canonical names: the "family" part of a story key
     escalation_families: tuple[str, ...] = ()
+    #: ``(start, end, why)`` for matches that count as another entry than their alias's: a
+    #: capital speaking for its government ("Damascus speaking: 'denied'")
+    notes: tuple[tuple[int, int, str], ...] = ()
 
     def evidence(self, item_id: str | None = None) -> list[Evidence]:
         """One ``Evidence`` per distinct (entity, alias, matched words), for the Alert record."""

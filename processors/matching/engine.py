@@ -7,11 +7,13 @@ Pure: strings in, frozen ``Decision`` out; safe to call from several threads
 One evaluation: normalise the text once (``normalise``), run the exact pass
 over transliteration keys (``aliases.ExactIndex``) and the fuzzy pass over
 blocked candidates (``fuzzy.FuzzyIndex``), keep the longest non-overlapping
-entity matches, find escalation terms (``terms``), then fire rules
-(``rules``). When the native pass is built (``native.py``, ``native/``), it
-does all of that up to the entity matches and the raw term matches in one
-call; sentence ends, idioms, the ``Match`` records and the rules stay here,
-shared by both paths.
+entity matches, find escalation terms (``terms``), turn a capital that
+speaks into the actor it stands for (``capitals``), then fire rules
+(``rules``, which ask ``scope.Places`` whether names meet). When the
+native pass is built (``native.py``, ``native/``), it does all of that up
+to the entity matches and the raw term matches in one call; sentence
+ends, idioms, the ``Match`` records, speaking capitals and the rules stay
+here, shared by both paths.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from processors.matching.aliases import (
     ExactIndex,
     compile_entities,
 )
+from processors.matching.capitals import speaking
 from processors.matching.decision import Decision, Match, RuleHit
 from processors.matching.folding import fold
 from processors.matching.fuzzy import FuzzyIndex, anchors_of
@@ -35,11 +38,11 @@ from processors.matching.idioms import IdiomFilter, Spans
 from processors.matching.native import build_core, wanted
 from processors.matching.normalise import WordSpans, keys_of, normalised_text, with_article
 from processors.matching.rules import Mentions, RuleSet
+from processors.matching.scope import Places, Span
 from processors.matching.terms import TermIndex, TermMatch, compile_terms
 from wirewatch.records import severity_rank
 from wirewatch.watchlist import Watchlist
 
-Span = tuple[int, int]
 #: What the native pass returns: entities ``(start, end, alias, score)`` and terms or idioms
 #: ``(first word, end word, term, start, end, end of first word, start of last word)``.
 NativeEntity = tuple[int, int, int, float]
@@ -101,6 +104,8 @@ class Engine:
         self._escalations = tuple(e.name for e in watchlist.escalations)
         self._rules = RuleSet(watchlist)
         self._severities = {e.name: e.severity for e in watchlist.escalations}
+        #: region → the actor it names when it speaks (``stands_for``)
+        self._speakers = {r.name: r.stands_for for r in watchlist.regions if r.stands_for is not None}
 
     @classmethod
     def build(cls, watchlist: Watchlist, native: bool | None = None) -> Engine:
@@ -176,7 +181,7 @@ class Engine:
             kept = _longest_first(((t.start, t.end), 100.0) for t in said)
             matches += self._term_matches(said, kept, text, spans)
         matches.sort(key=_MATCH_ORDER)
-        return self._decide(tuple(matches))
+        return self._decide(text, matches)
 
     def _python_indexes(self) -> tuple[ExactIndex, FuzzyIndex]:
         if self._indexes is None:  # two threads may both build: the same value, one kept
@@ -212,7 +217,7 @@ class Engine:
         matches = self._entity_matches(candidates, entity_spans, text, spans)
         matches += self._term_matches(terms, term_spans, text, spans)
         matches.sort(key=_MATCH_ORDER)
-        return self._decide(tuple(matches))
+        return self._decide(text, matches)
 
     def _cased(self, c: Candidate, cased: list[str]) -> bool:
         """Whether the text's capitals (``cased`` words) fit the alias.
@@ -259,6 +264,10 @@ class Engine:
                 out.append(Match.of(name, "escalation", t.term, text[begin:end], 100.0, begin, end))
         return out
 
+    def scopes(self) -> dict[str, str]:
+        """Where each rule's escalation and names must meet (``sentence``, ``paragraph``, ``item``)."""
+        return dict(self._rules.scopes())
+
     def rules_for(
         self, actors: Iterable[str], regions: Iterable[str], escalations: Iterable[str]
     ) -> tuple[RuleHit, ...]:
@@ -270,25 +279,51 @@ class Engine:
         }
         return self._rules.fire(Mentions(names, self._severities))
 
-    def _decide(self, matches: tuple[Match, ...]) -> Decision:
+    def _speaking(self, text: str, matches: list[Match], notes: list[tuple[int, int, str]]) -> list[Match]:
+        """``matches`` with each capital that speaks ("Damascus denied") as the actor it stands for.
+
+        Says why in ``notes``.
+        """
+        speakers = self._speakers
+        out = matches
+        for i, m in enumerate(matches):
+            actor = speakers.get(m.entity) if m.kind == "region" else None
+            if actor is not None and (verb := speaking(text, m.start, m.end)) is not None:
+                if out is matches:
+                    out = list(matches)
+                notes.append((m.start, m.end, f"{m.entity} speaking: {verb!r}"))
+                out[i] = Match(actor, "actor", m.alias, m.matched, m.score, m.start, m.end)
+        if out is not matches:
+            out.sort(key=_MATCH_ORDER)
+        return out
+
+    def _decide(self, text: str, matches: list[Match]) -> Decision:
+        notes: list[tuple[int, int, str]] = []
         found: dict[str, set[str]] = {"actor": set(), "region": set(), "escalation": set()}
         for m in matches:
             found[m.kind].add(m.entity)
+        if not found["region"].isdisjoint(self._speakers):
+            matches = self._speaking(text, matches, notes)
+            if notes:
+                found = {"actor": set(), "region": set(), "escalation": set()}
+                for m in matches:
+                    found[m.kind].add(m.entity)
         names = {
             "actors": frozenset(found["actor"]),
             "regions": frozenset(found["region"]),
             "escalations": frozenset(found["escalation"]),
         }
-        rules = self._rules.fire(Mentions(names, self._severities))
+        rules = self._rules.fire(Mentions(names, self._severities, Places(text, matches)))
         severity = max((r.severity for r in rules), key=severity_rank) if rules else None
         escalations = tuple(sorted(names["escalations"]))
         return Decision(
             actors=tuple(sorted(names["actors"])),
             regions=tuple(sorted(names["regions"])),
             escalations=escalations,
-            matches=matches,
+            matches=tuple(matches),
             rules=rules,
             alert=bool(rules),
             severity=severity,
             escalation_families=escalations,
+            notes=tuple(notes),
         )

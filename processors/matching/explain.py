@@ -159,12 +159,19 @@ def run_jsonl(
 
 
 def explain(engine: Engine, decision: Decision) -> str:
-    """A few lines a person reads: each match (entity, alias, words, score), then the decision."""
+    """A few lines a person reads: each match (entity, alias, words, score), then the decision.
+
+    A match that counts as another entry than its alias's says why (a capital speaking for its
+    government); when the text has an escalation and a watched name, the last line says within
+    what each rule looks for them together.
+    """
     lines = [f"watchlist {engine.version}"]
+    notes = {(start, end): why for start, end, why in decision.notes}
     for m in decision.matches:
+        why = notes.get((m.start, m.end)) if m.kind == "actor" else None
         lines.append(
             f"  {m.kind:<10} {m.entity}  ← alias {m.alias!r} matched {m.matched!r} "
-            f"[{m.start}:{m.end}] score {m.score:.0f}"
+            f"[{m.start}:{m.end}] score {m.score:.0f}" + (f" ({why})" if why else "")
         )
     if not decision.matches:
         lines.append("  no match")
@@ -176,4 +183,11 @@ def explain(engine: Engine, decision: Decision) -> str:
         lines.append(f"ALERT severity {decision.severity}: rules {fired}")
     else:
         lines.append("no alert")
+    scopes = engine.scopes()
+    if decision.escalations and (decision.actors or decision.regions) and scopes:
+        grouped: dict[str, list[str]] = {}
+        for name, scope in scopes.items():
+            grouped.setdefault(scope, []).append(name)
+        within = "; ".join(f"one {scope}: {', '.join(names)}" for scope, names in grouped.items())
+        lines.append(f"  escalation and actor or region must meet within {within}")
     return "\n".join(lines)

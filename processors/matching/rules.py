@@ -6,6 +6,13 @@ rule (DESIGN.md) fires when the item has an escalation and an actor or a
 region. Severity: the rule's own, else the highest severity among the
 escalations the rule looked at (all matched ones if it named none), else
 ``low``; ``min_severity`` then filters.
+
+Scope (``within``): when a rule pairs escalations with actors or regions,
+an escalation counts only if, for each of those conditions, one of its
+names stands in the same sentence (or paragraph) as the escalation; the
+rule's severity then comes from the escalations that count. ``item`` (and
+an item whose positions are unknown, as in ``Engine.rules_for``) pairs
+every escalation with every name.
 """
 
 from __future__ import annotations
@@ -14,16 +21,45 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from processors.matching.decision import RuleHit
+from processors.matching.scope import Places
 from wirewatch.records import severity_rank
-from wirewatch.watchlist import DEFAULT_RULE, Actor, Escalation, Region, Rule, Watchlist
+from wirewatch.watchlist import (
+    DEFAULT_RULE,
+    DEFAULT_WITHIN,
+    Actor,
+    Escalation,
+    Region,
+    Rule,
+    Watchlist,
+    Within,
+)
 
 
 @dataclass(frozen=True)
 class Mentions:
-    """Canonical names an item mentions, per section, and the severity of each escalation."""
+    """Canonical names an item mentions, per section, the severity of each escalation, and
+    where in the text each name stands (``None``: unknown, every name meets every other)."""
 
     names: Mapping[str, frozenset[str]]  # section -> names
     severities: Mapping[str, str]  # escalation name -> severity
+    places: Places | None = None
+
+
+def _paired(
+    escalations: frozenset[str],
+    entities: Sequence[tuple[str, frozenset[str]]],
+    within: Within,
+    mentions: Mentions,
+) -> frozenset[str]:
+    """The ``escalations`` that meet, within ``within``, a name of every ``(section, names)``."""
+    places = mentions.places
+    if within == "item" or places is None or not entities or places.whole(within):
+        return escalations
+    return frozenset(
+        e
+        for e in escalations
+        if all(places.together(within, e, section, names) for section, names in entities)
+    )
 
 
 #: One condition of a rule: its section and the names that satisfy it (``None``: any name).
@@ -57,8 +93,11 @@ def _highest(severities: Sequence[str]) -> str | None:
     return max(severities, key=severity_rank) if severities else None
 
 
-def _fire(rule: Rule, conditions: tuple[Condition, ...], mentions: Mentions) -> RuleHit | None:
+def _fire(
+    rule: Rule, conditions: tuple[Condition, ...], within: Within, mentions: Mentions
+) -> RuleHit | None:
     looked_at: frozenset[str] | None = None
+    entities: list[tuple[str, frozenset[str]]] = []
     for section, names in conditions:
         present = mentions.names[section]
         satisfied = present if names is None else present & names
@@ -66,6 +105,12 @@ def _fire(rule: Rule, conditions: tuple[Condition, ...], mentions: Mentions) -> 
             return None
         if section == "escalations":
             looked_at = satisfied
+        else:
+            entities.append((section, satisfied))
+    if looked_at is not None:
+        looked_at = _paired(looked_at, entities, within, mentions)
+        if not looked_at:
+            return None
     escalations = looked_at if looked_at is not None else mentions.names["escalations"]
     severity = rule.severity or _highest([mentions.severities[e] for e in escalations]) or "low"
     if rule.min_severity is not None and severity_rank(severity) < severity_rank(rule.min_severity):
@@ -74,17 +119,47 @@ def _fire(rule: Rule, conditions: tuple[Condition, ...], mentions: Mentions) -> 
 
 
 class RuleSet:
-    """The rules of one watchlist, in file order, then the default rule when it applies."""
+    """The rules of one watchlist, in file order, then the default rule when it applies.
 
-    def __init__(self, watchlist: Watchlist):
-        self._rules = [(rule, _conditions(rule, watchlist)) for rule in watchlist.rules]
+    ``default_within``: the scope of the default rule and of rules that give no ``within``.
+    """
+
+    def __init__(self, watchlist: Watchlist, default_within: Within = DEFAULT_WITHIN):
+        self._rules = [
+            (rule, _conditions(rule, watchlist), rule.within or default_within) for rule in watchlist.rules
+        ]
         self._default = watchlist.uses_default_rule
+        self._within = default_within
 
     def fire(self, mentions: Mentions) -> tuple[RuleHit, ...]:
         """The rules that fire for an item with these mentions."""
-        hits = [hit for rule, when in self._rules if (hit := _fire(rule, when, mentions)) is not None]
-        escalations = mentions.names["escalations"]
-        if self._default and escalations and (mentions.names["actors"] or mentions.names["regions"]):
-            severity = _highest([mentions.severities[e] for e in escalations]) or "low"
-            hits.append(RuleHit(DEFAULT_RULE, severity, ()))
+        hits = [
+            hit
+            for rule, when, within in self._rules
+            if (hit := _fire(rule, when, within, mentions)) is not None
+        ]
+        names = mentions.names
+        if self._default and names["escalations"] and (names["actors"] or names["regions"]):
+            escalations = names["escalations"]
+            places, within = mentions.places, self._within
+            if within != "item" and places is not None and not places.whole(within):
+                entities = [(section, names[section]) for section in ("actors", "regions") if names[section]]
+                escalations = frozenset(
+                    e for e in escalations if any(places.together(within, e, *entity) for entity in entities)
+                )
+            if escalations:
+                severity = _highest([mentions.severities[e] for e in escalations]) or "low"
+                hits.append(RuleHit(DEFAULT_RULE, severity, ()))
         return tuple(hits)
+
+    def scopes(self) -> dict[str, Within]:
+        """The scope of each rule that pairs escalations with actors or regions, the default rule's
+        last when it applies (for ``try``)."""
+        out = {
+            rule.name: within
+            for rule, when, within in self._rules
+            if {section for section, _names in when} > {"escalations"}
+        }
+        if self._default:
+            out[DEFAULT_RULE] = self._within
+        return out

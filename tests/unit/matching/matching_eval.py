@@ -3,14 +3,18 @@
 Used by ``test_matching_eval.py`` (which asserts the recorded figures hold)
 and by ``bench.matching.quality`` (which prints them for BENCHMARKS.md).
 
-A row of ``data/eval.jsonl`` is ``{"id", "lang", "group", "text", "actors",
+A row of ``data/eval.jsonl`` (or ``data/eval-context.jsonl``) is ``{"id", "lang", "group", "text", "actors",
 "regions", "escalations"}`` with canonical names of the evaluation watchlist
 (``config/watchlist.yaml`` plus ``data/eval-extras.yaml``). Groups: ``variant``
 (spellings the watchlist does not list, realistic copy), ``plain`` (listed
 spellings), ``negative`` (hard negatives: substrings, homonyms, lookalike
 idioms, watched names without an escalation). Figures count (row, kind,
 name) triples; alerts are scored per row: an alert is expected when the
-watchlist's rules fire for the row's labelled names.
+watchlist's rules fire for the row's labelled names, unless the row says
+otherwise (``"alert": false`` where the names do not meet: a watched place
+in one sentence, an escalation elsewhere in another). An optional
+``"topic"`` (``scope``, ``capital``) also scores the row in groups of that
+name (``<topic>`` and ``<topic>-alert``), for the figures of one feature.
 """
 
 from __future__ import annotations
@@ -38,10 +42,18 @@ def eval_watchlist() -> Watchlist:
     return Watchlist.model_validate(demo)
 
 
+#: The labelled rows: names in one sentence, then texts where context decides (``eval-context``:
+#: names and escalations in different sentences, capitals speaking for their government).
+SETS = ("eval.jsonl", "eval-context.jsonl")
+
+
 def load_rows() -> list[dict[str, Any]]:
-    """Every labelled sentence."""
-    with open(DATA / "eval.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """Every labelled text."""
+    rows = []
+    for name in SETS:
+        with open(DATA / name, encoding="utf-8") as f:
+            rows += [json.loads(line) for line in f if line.strip()]
+    return rows
 
 
 @dataclass
@@ -77,18 +89,25 @@ def evaluate(engine: Engine, rows: Iterable[dict[str, Any]]) -> dict[tuple[str, 
     """Counts keyed by ``(lang, group)``, with ``group`` ``all`` and ``alert`` added.
 
     ``(lang, "alert")`` scores the alert decision per row (a true positive
-    is an alert where the rules fire for the labelled names).
+    is an alert where the rules fire for the labelled names, or where the
+    row's ``alert`` says one is due).
     """
     out: dict[tuple[str, str], Counts] = {}
     for row in rows:
         decision = engine.evaluate(row["text"], row["lang"])
         expected = {(kind, name) for kind in KINDS for name in row[kind]}
         found = {(kind, name) for kind in KINDS for name in getattr(decision, kind)}
-        for group in (row["group"], "all"):
+        topic = row.get("topic")
+        for group in (row["group"], "all", *([topic] if topic else [])):
             out.setdefault((row["lang"], group), Counts()).add(expected, found, row["id"])
-        expected_alert = bool(engine.rules_for(row["actors"], row["regions"], row["escalations"]))
-        alert = out.setdefault((row["lang"], "alert"), Counts())
-        alert.add({"alert"} if expected_alert else set(), {"alert"} if decision.alert else set(), row["id"])
+        expected_alert = row.get("alert")
+        if expected_alert is None:
+            expected_alert = bool(engine.rules_for(row["actors"], row["regions"], row["escalations"]))
+        for group in ("alert", *([f"{topic}-alert"] if topic else [])):
+            alert = out.setdefault((row["lang"], group), Counts())
+            alert.add(
+                {"alert"} if expected_alert else set(), {"alert"} if decision.alert else set(), row["id"]
+            )
     return out
 
 
