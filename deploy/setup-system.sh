@@ -2,7 +2,8 @@
 # Installs the Debian packages Wirewatch's tests and local broker need, when missing:
 # Java (runs the Kafka broker), Maven (fetches its jars), Prometheus + promtool
 # (checked configs, real scrapes in the observability tests), Alertmanager's amtool
-# (checks the compose Alertmanager config).
+# (checks the compose Alertmanager config), Chromium (the console's browser tests drive Debian's
+# chromium through Playwright; Playwright's own browser download is not used).
 # Rust's cargo builds the matching engine's native pass (native/) when pip installs the package:
 # rustup's ~/.cargo/bin is used when present, else Debian's cargo (new enough from Debian 13 on).
 # Idempotent and quiet when everything is there. Needs root (or sudo) only to install.
@@ -26,6 +27,8 @@ command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+# fonts-liberation is only a recommendation of chromium: without a font, screenshots show boxes.
+command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-liberation)
 if [ ${#need[@]} -eq 0 ]; then
   check_cargo
   exit 0
