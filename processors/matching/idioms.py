@@ -2,7 +2,7 @@
 
 Called by ``Engine.evaluate`` after the escalation terms are found: a term
 match that overlaps one of these idioms ("shelling out" money, books
-"pilonnés" by their publisher, the "trêve des confiseurs") is dropped, and
+"pilonnés" by their publisher, a deal "struck", the "trêve des confiseurs") is dropped, and
 so is a term whose words run across a sentence end ("…was violated.
 Turkish airspace…" is not "violated * airspace"). The list is built in and
 deliberately small: phrases whose every reading in wire copy is the
@@ -35,6 +35,16 @@ IDIOMS: tuple[str, ...] = (
     "treve des confiseurs",
     "treve hivernale",
     "pilonne par * editeur",
+    # verb forms of strike, bomb, frappe, attaque that say something else: deals are struck,
+    # films bomb at the box office, one knocks at a door and sues ("attaqué en justice")
+    *(
+        f"strike * {thing}"
+        for thing in ("deal", "agreement", "bargain", "compromise", "chord", "balance", "pose")
+    ),
+    "strike gold",
+    "bomb at * box office",
+    "frappe a * porte",
+    "attaque en justice",
     *(f"shell * {thing}" for thing in _KITCHEN_EN),
     *(f"{thing} * shell" for thing in _KITCHEN_EN),
     *(f"pilonne * {thing}" for thing in _KITCHEN_FR + _BOOKS_FR),

@@ -5,7 +5,8 @@ the normalised words of every text. A term written ``air strike`` also
 matches ``airstrike``, ``air-strike`` and ``air strikes``; ``frappe
 aérienne`` matches ``frappes aériennes``; ``violation de * espace aérien``
 matches ``violations de son espace aérien`` and ``violation de l'espace
-aérien`` (``*`` = up to three words). French and English terms apply to
+aérien`` (``*`` = up to three words); ``drone strike`` matches ``drone
+struck``, ``pilonnage`` matches ``pilonnaient`` (``VERB_FORMS``). French and English terms apply to
 items of any language: wires quote each other.
 """
 
@@ -34,15 +35,46 @@ _FUNCTION = {w: frozenset(group) for group in _EQUIVALENT for w in group}
 
 _SUFFIXES = ("", "s", "x", "e", "es", "d", "ed", "ing", "ings")
 
+#: French first-group endings a verb behind an escalation noun takes in wire copy (accents
+#: folded): il pilonne, ils pilonnent, pilonné(e)(s), pilonner, pilonnait, pilonnaient. Not -ant:
+#: "frappant" and "attaquant" (a striker) are other words.
+_FRENCH_ENDINGS = ("e", "es", "ee", "ees", "er", "ent", "ait", "aient")
+#: Escalation nouns and the stem of the verb behind them: "les avions ont bombardé" says a
+#: bombardement, "le quartier a été pilonné" a pilonnage.
+_FRENCH_VERBS = {"bombardement": "bombard", "pilonnage": "pilonn", "frappe": "frapp", "attaque": "attaqu"}
+#: English forms the suffixes do not make: the irregular past (struck) and the verb behind a
+#: noun in -ing (bombing → bombed). Not "bomb" nor "shell": those are nouns (a car bomb, Shell).
+_ENGLISH_VERBS = (
+    ("strike", "strikes", "striking", "struck"),
+    ("bombing", "bombings", "bombed"),
+    ("shelling", "shellings", "shelled"),
+    ("bombardment", "bombardments", "bombarded", "bombarding"),
+)
+
+
+def _verb_groups() -> dict[str, frozenset[str]]:
+    """Each form of a noun-and-verb group → every form of its group."""
+    groups = [frozenset(group) for group in _ENGLISH_VERBS]
+    for noun, stem in _FRENCH_VERBS.items():
+        groups.append(frozenset({noun, noun + "s", *(stem + ending for ending in _FRENCH_ENDINGS)}))
+    return {form: group for group in groups for form in group}
+
+
+#: A term word in one of these groups accepts every form of it (both paths: the native pass
+#: reads the compiled forms).
+VERB_FORMS = _verb_groups()
+
 Gap = None
 Slot = frozenset[str] | None  # a word's accepted forms, or a gap (None)
 
 
 def inflections(word: str) -> frozenset[str]:
-    """Forms a term word accepts: plural s/x, feminine e, -ed/-ing; little words are swapped.
+    """Forms a term word accepts: plural s/x, feminine e, -ed/-ing, the verb forms of
+    ``VERB_FORMS``; little words are swapped.
 
     ``aerienne`` → aerien, aeriens, aerienne, aeriennes…; ``strike`` →
-    strikes, striking…; ``tir`` → tirs; ``de`` → de, du, des.
+    strikes, striking, struck…; ``pilonnage`` → pilonne, pilonnent, pilonnee…;
+    ``tir`` → tirs; ``de`` → de, du, des.
     """
     if word in _FUNCTION:
         return _FUNCTION[word]
@@ -58,7 +90,7 @@ def inflections(word: str) -> frozenset[str]:
     forms = {stem + suffix for stem in stems for suffix in _SUFFIXES}
     if word.endswith("al"):
         forms.add(word[:-2] + "aux")
-    return frozenset(forms)
+    return frozenset(forms | VERB_FORMS.get(word, frozenset()))
 
 
 @dataclass(frozen=True)

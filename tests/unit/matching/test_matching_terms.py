@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from processors.matching import Engine
@@ -19,6 +21,16 @@ from processors.matching.terms import inflections
         ("de", {"de", "du", "des", "d"}),
         ("son", {"son", "sa", "ses", "leur", "leurs"}),
         ("aerial", {"aerial", "aeriaux"}),
+        # verb forms behind escalation nouns, irregular and participial (accents folded)
+        ("strike", {"struck", "striking"}),
+        ("struck", {"strike", "strikes", "striking"}),
+        ("bombing", {"bombed"}),
+        ("shelling", {"shelled"}),
+        ("bombardment", {"bombarded", "bombarding"}),
+        ("bombardement", {"bombarde", "bombardee", "bombardes", "bombardees", "bombarder", "bombardent"}),
+        ("pilonnage", {"pilonne", "pilonnee", "pilonnees", "pilonner", "pilonnent", "pilonnaient"}),
+        ("frappe", {"frappe", "frappee", "frapper", "frappent", "frappait"}),
+        ("attaque", {"attaquee", "attaquer", "attaquent"}),
     ],
 )
 def test_inflections(word: str, forms: set[str]) -> None:
@@ -86,6 +98,95 @@ def test_terms_match_their_forms(demo_engine: Engine, text: str, escalation: str
 )
 def test_lookalikes_are_not_escalations(demo_engine: Engine, text: str) -> None:
     d = demo_engine.evaluate(text)
+    assert d.escalations == (), d.matches
+
+
+@pytest.mark.parametrize(
+    "word,never",
+    [
+        ("bombing", {"bomb", "bombs"}),  # a car bomb is not a bombing
+        ("shelling", {"shell", "shells"}),  # nor Shell, the company
+        ("attaque", {"attaquant", "attaquants"}),  # a striker
+        ("frappe", {"frappant"}),  # striking, the adjective
+        ("strike", {"stroke"}),
+    ],
+)
+def test_verb_forms_leave_out_other_words(word: str, never: set[str]) -> None:
+    assert not never & inflections(word)
+
+
+# One noun per escalation, as an analyst would list it: the verb forms are not written.
+VERBS = """\
+version: 1
+escalations:
+  - name: drone attack
+    terms: {en: [drone strike]}
+  - name: bombing
+    terms: {en: [bombing], fr: [bombardement]}
+  - name: shelling
+    terms: {en: [shelling], fr: [pilonnage]}
+  - name: coalition strike
+    terms: {en: [coalition strike]}
+  - name: strike
+    terms: {fr: [frappe], en: [missile strike]}
+  - name: attack
+    terms: {fr: [attaque au drone]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "escalation"),
+    [
+        ("a drone struck a car near Idlib", "drone attack"),
+        ("Drones struck a base overnight", "drone attack"),
+        ("drones striking the port", "drone attack"),
+        ("jets bombed the old city", "bombing"),
+        ("les avions ont bombardé Hama", "bombing"),
+        ("ont bombardé Hama", "bombing"),
+        ("la ville a été bombardée", "bombing"),
+        ("ils bombardent la ville", "bombing"),
+        ("the army shelled the town", "shelling"),
+        ("le quartier a été pilonné", "shelling"),
+        ("les positions ont été pilonnées toute la nuit", "shelling"),
+        ("l'artillerie pilonnait les faubourgs", "shelling"),
+        ("les forces du régime pilonnent Idleb", "shelling"),
+        ("the coalition struck IS positions", "coalition strike"),
+        ("a missile struck a building", "strike"),
+        ("le convoi a été frappé par un drone", "strike"),
+        ("des drones ont frappé le convoi", "strike"),
+        ("attaqué au drone", "attack"),
+    ],
+)
+def test_verb_forms_say_the_listed_noun(
+    engine_of: Callable[[str], Engine], text: str, escalation: str
+) -> None:
+    assert escalation in engine_of(VERBS).evaluate(text).escalations
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the governing coalition struck a deal on the budget",
+        "the coalition struck an agreement with the unions",
+        "the ruling coalition has struck a compromise",
+        "the war film about fighter jets bombed at the box office",
+        "his last album bombed at the box office",
+        "strike action by teachers",
+        "a striking photograph",
+        "Shell shares rose",
+        "a car bomb",
+        "il a frappé à la porte du ministère",
+        "quelqu'un frappe à la porte",
+        "le ministre a été attaqué en justice",
+        "un contraste frappant",
+        "l'attaquant du PSG",
+        "the coalition struck gold",
+    ],
+)
+def test_verb_forms_in_everyday_phrases_are_not_escalations(
+    engine_of: Callable[[str], Engine], text: str
+) -> None:
+    d = engine_of(VERBS).evaluate(text)
     assert d.escalations == (), d.matches
 
 
