@@ -235,13 +235,18 @@ impl Watch {
             let acronym = letters.len() <= 5 && letters.iter().all(|c| c.is_uppercase());
             let joined: String = keys.concat();
             let plain: String = ws.concat();
-            // a four-letter key from a long vowel or a final -ah/-eh meets its equals
-            let shortened = ws.iter().any(|w| {
-                let cs: Vec<char> = w.chars().collect();
-                let doubled = cs.windows(2).any(|p| p[0] == p[1] && is_vowel(p[0]));
-                let n = cs.len();
-                doubled || (n >= 2 && cs[n - 1] == 'h' && is_vowel(cs[n - 2]))
+            // a four-letter key from a long vowel or a final -ah/-eh/-é meets its equals
+            let spelled: Vec<char> = s.spelling.chars().collect();
+            let final_e_acute = spelled.iter().enumerate().any(|(i, &c)| {
+                matches!(c, 'é' | 'É') && !spelled.get(i + 1).is_some_and(|n| n.is_alphabetic())
             });
+            let shortened = final_e_acute
+                || ws.iter().any(|w| {
+                    let cs: Vec<char> = w.chars().collect();
+                    let doubled = cs.windows(2).any(|p| p[0] == p[1] && is_vowel(p[0]));
+                    let n = cs.len();
+                    doubled || (n >= 2 && cs[n - 1] == 'h' && is_vowel(cs[n - 2]))
+                });
             let key_chars = joined.chars().count();
             let strict = s.exact
                 || acronym

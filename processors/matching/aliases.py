@@ -24,11 +24,13 @@ from wirewatch.watchlist import DEFAULT_THRESHOLD, Actor, Region
 MIN_VARIANT_CHARS = 5
 #: Aliases whose key is shorter than this, or whose words are shorter than ``MIN_VARIANT_CHARS``,
 #: match their exact spelling only. A key of ``MIN_KEY_CHARS`` letters matches its equals when the
-#: spelling lost letters to a long vowel or a final -ah/-eh (Daraa → dara, Sanaa → sana, Jableh →
-#: jabl): Deraa, Dar'a, Jablé. Other keys that short stay exact: Assad → asad would take Asaad,
-#: Douma → duma the Russian Duma.
+#: spelling lost letters to a long vowel or a final -ah/-eh/-é (Daraa → dara, Sanaa → sana,
+#: Jableh and Jablé → jabl): Deraa, Dar'a, Jablé, Jableh. Other keys that short stay exact:
+#: Assad → asad would take Asaad, Douma → duma the Russian Duma.
 MIN_KEY_CHARS = 4
 _SHORTENED = re.compile(r"([aeiou])\1|[aeiou]h$")
+#: A French tāʾ marbūṭa: é ending a word of the spelling (Jablé, Hassaké).
+_FINAL_E_ACUTE = re.compile(r"[éÉ](?![^\W\d_])")
 
 #: Capitalised aliases this short are acronyms, matched in capitals only.
 MAX_ACRONYM_LETTERS = 5
@@ -123,6 +125,11 @@ def compile_entities(actors: Iterable[Actor], regions: Iterable[Region]) -> tupl
     return entities, aliases
 
 
+def _shortened(spelling: str, ws: tuple[str, ...]) -> bool:
+    """Whether a spelling lost key letters to a long vowel or a feminine ending (see ``MIN_KEY_CHARS``)."""
+    return any(map(_SHORTENED.search, ws)) or _FINAL_E_ACUTE.search(spelling) is not None
+
+
 def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False) -> Alias | None:
     """Compile one spelling; ``None`` if nothing is left of it after normalisation."""
     ws = tuple(words(spelling))
@@ -137,7 +144,7 @@ def make_alias(entity: int, spelling: str, threshold: float, exact: bool = False
         or all(w in COMMON_WORDS for w in ws)
         or len("".join(ws)) < MIN_VARIANT_CHARS
         or len("".join(keys)) < MIN_KEY_CHARS
-        or (len("".join(keys)) < MIN_VARIANT_CHARS and not any(map(_SHORTENED.search, ws)))
+        or (len("".join(keys)) < MIN_VARIANT_CHARS and not _shortened(spelling, ws))
     )
     proper = any(c.isupper() for c in letters)
     return Alias(

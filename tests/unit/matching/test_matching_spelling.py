@@ -3,9 +3,12 @@ neither (Dar'a, Ma'arrat al-Nu'man, Deraa, Jablé): table cases on both paths.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from processors.matching import Engine
+from processors.matching.aliases import make_alias
 from processors.matching.everyday import EVERYDAY_WORDS
 from processors.matching.normalise import KEY_PAIRS, key, words
 from wirewatch.watchlist import parse_watchlist
@@ -141,3 +144,27 @@ def test_no_everyday_word_is_touched_by_the_new_pairs() -> None:
     new = [old for old, _ in KEY_PAIRS if old.endswith("aa")]
     assert new, "the e/a pairs are in KEY_PAIRS"
     assert not [w for w in EVERYDAY_WORDS if any(old in w for old in new)]
+
+
+@pytest.mark.parametrize(
+    ("spelling", "strict"),
+    [
+        ("Daraa", False),  # a long vowel: dara
+        ("Jableh", False),  # -eh: jabl
+        ("Jablé", False),  # -é, the French feminine ending: jabl
+        ("Hajjah", False),
+        ("Assad", True),  # asad: a doubled consonant is not a long vowel (Asaad is another man)
+        ("Douma", True),  # duma: the Russian Duma
+        ("Boise", True),  # a silent e is not a feminine ending
+        ("Baath", True),  # bat: three letters
+    ],
+)
+def test_which_short_keys_meet_their_equals(spelling: str, strict: bool) -> None:
+    alias = make_alias(0, spelling, 88.0)
+    assert alias is not None and alias.strict is strict
+
+
+def test_a_french_listed_name_meets_the_english_spelling(engine_of: Callable[[str], Engine]) -> None:
+    engine = engine_of("version: 1\nregions:\n  - {name: Jablé, country: SY}\n")
+    assert engine.evaluate("Clashes near Jableh on the coast").regions == ("Jablé",)
+    assert engine.evaluate("Clashes near Jabla on the coast").regions == ()
