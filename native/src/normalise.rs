@@ -1,11 +1,13 @@
 //! Words and their transliteration keys: mirrors `processors/matching/normalise.py`.
 //!
 //! After folding (`folding.rs`): French elisions (l', qu'…) and dashed Arabic articles (al-,
-//! ash-…) are blanked, apostrophes and dashes become spaces, and the standalone article words
+//! ash-…) are blanked, apostrophes and dashes become spaces but for the transliteration marks
+//! of an ʿayn or a hamza inside a capitalised word (Dar'a), which the word closes up over (the
+//! engine leaves them out of its words), and the standalone article words
 //! (Front al Nosra) are left out (`normalised_text`); each word then has a transliteration key
 //! (`key`) and a skeleton without inner vowels (`skeleton`). The dropped article written before
 //! a match is found back in the original text (`with_article`). The tables (`KEY_PAIRS`,
-//! `ELIDED`, `ARTICLES`, `ARTICLE_WORDS`) come from Python (`native.spelling()`), so they live
+//! `ELIDED`, `ARTICLES`, `ARTICLE_WORDS`, `CLITICS`) come from Python (`native.spelling()`), so they live
 //! in one place.
 
 use crate::folding::FoldTable;
