@@ -132,6 +132,27 @@ class Settings(BaseSettings):
     process_metrics_port: int = Field(default=9402, description="/metrics port of `wirewatch process`")
     deliver_metrics_port: int = Field(default=9403, description="/metrics port of `wirewatch deliver`")
 
+    # The analysts' console (console/).
+    console_host: str = Field(
+        default="127.0.0.1", description="address `wirewatch console` serves on (0.0.0.0 in containers)"
+    )
+    console_port: int = Field(
+        default=9404, ge=0, le=65535, description="port of `wirewatch console`; 0 = pick a free port"
+    )
+    console_secret: SecretStr | None = Field(
+        default=None,
+        description="key signing the console's session cookies and CSRF tokens (never printed); unset = "
+        "one generated once into <data_dir>/console/secret.key, mode 0600",
+    )
+    console_secure_cookies: bool = Field(
+        default=False,
+        description="mark the console's cookies Secure: set it when browsers reach the console over https "
+        "(behind a TLS proxy); a request that arrives over https gets them anyway",
+    )
+    console_session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="how long a console login lasts"
+    )
+
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     def kafka_client_config(self) -> dict[str, object]:

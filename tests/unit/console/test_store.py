@@ -127,3 +127,14 @@ def test_filters(store: Store) -> None:
     page = store.alerts(size=1)
     assert page.has_next and len(page.rows) == 1
     assert not store.alerts(page=2, size=1).has_next
+
+
+def test_the_watchlist_spellings_reach_search(store: Store) -> None:
+    told_as_idlib = make_alert(
+        "st-en", title="Air strikes hit a market in Idlib", matched=(("Idlib", "region", "Idlib", "Idlib"),)
+    )
+    store.apply([incoming(told_as_idlib, 0)])
+    assert _found(store, "Idleb") == []  # nothing says Idleb is Idlib yet
+    store.learn_spellings([("Idleb", "Idlib"), ("frappes aériennes", "air strike")])
+    assert _found(store, "Idleb") == ["al-st-en-0"]
+    assert _found(store, "frappe aérienne") == ["al-st-en-0"]  # via its canonical "air strike"

@@ -1,0 +1,231 @@
+"""Signed cookies, the CSRF middleware and the security headers, as plain ASGI.
+
+CSRF (after Datasette's ``asgi-csrf``): a form's token is an HMAC of the session id under the
+console's secret, so it is per session and needs no storage; before login it is bound to a
+random id in its own signed cookie. Every unsafe request (POST, PUT, PATCH, DELETE) outside
+``/api/`` must carry it, in the ``csrf_token`` form field or the ``X-CSRF-Token`` header;
+otherwise it is refused with 403 before any view runs. ``/api/`` is exempt because it never
+reads a cookie: it takes ``Authorization: Bearer`` tokens only, which a forged cross-site
+request cannot carry.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SESSION_COOKIE = "wirewatch_session"
+CSRF_COOKIE = "wirewatch_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = b"x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Largest form body the CSRF check reads (the console's forms are a few fields).
+MAX_FORM_BYTES = 64 * 1024
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class Signer:
+    """HMAC-SHA256 signatures of short strings, one purpose per use."""
+
+    def __init__(self, key: bytes):
+        self.key = key
+
+    def _mac(self, purpose: str, value: str) -> str:
+        mac = hmac.new(self.key, f"{purpose}\x00{value}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+    def sign(self, purpose: str, value: str) -> str:
+        return f"{value}.{self._mac(purpose, value)}"
+
+    def unsign(self, purpose: str, signed: str | None) -> str | None:
+        """The value of a signed string, or None if it is missing or its signature is wrong."""
+        if not signed or "." not in signed:
+            return None
+        value, _, mac = signed.rpartition(".")
+        return value if hmac.compare_digest(mac, self._mac(purpose, value)) else None
+
+    def csrf_token(self, binding: str) -> str:
+        return self._mac("csrf", binding)
+
+
+def cookies(scope: Scope) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: S112 - a malformed cookie header is as good as none
+                continue
+    return {k: m.value for k, m in jar.items()}
+
+
+def cookie_header(name: str, value: str, *, max_age: int | None, secure: bool) -> bytes:
+    parts = [f"{name}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts).encode("latin-1")
+
+
+def is_https(scope: Scope) -> bool:
+    return scope.get("scheme") == "https"
+
+
+class CSRFMiddleware:
+    """Binds each request to a CSRF token and refuses an unsafe request without the right one.
+
+    Sets ``scope["state"]``: ``session_id`` (from a validly signed session cookie, else None)
+    and ``csrf_token`` (what the request's forms must send back).
+    """
+
+    def __init__(self, app: ASGIApp, signer: Signer, secure_cookies: bool = False):
+        self.app = app
+        self.signer = signer
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        jar = cookies(scope)
+        session_id = self.signer.unsign("session", jar.get(SESSION_COOKIE))
+        anon = self.signer.unsign("csrf", jar.get(CSRF_COOKIE))
+        new_anon = None
+        if session_id is None and anon is None:
+            anon = new_anon = secrets.token_urlsafe(16)
+        binding = session_id if session_id is not None else f"anon:{anon}"
+        token = self.signer.csrf_token(binding)
+        state = scope.setdefault("state", {})
+        state["session_id"] = session_id
+        state["csrf_token"] = token
+
+        if new_anon is not None:
+            header = cookie_header(
+                CSRF_COOKIE,
+                self.signer.sign("csrf", new_anon),
+                max_age=None,
+                secure=self.secure_cookies or is_https(scope),
+            )
+            send = _adding_headers(send, [(b"set-cookie", header)])
+
+        if scope["method"] in SAFE_METHODS or scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        body, too_big = await _read_body(receive)
+        if too_big:
+            await _plain(send, 413, "request body too large")
+            return
+        sent = _header(scope, CSRF_HEADER)
+        if sent is None and _header(scope, b"content-type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            sent = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD, [None])[0]
+        if sent is None or not hmac.compare_digest(sent, token):
+            await _plain(send, 403, "CSRF token missing or wrong: reload the page and try again")
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+class SecurityHeadersMiddleware:
+    """Adds the Content-Security-Policy and friends to every response; pages are not cached."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = list(SECURITY_HEADERS)
+        if not scope["path"].startswith("/static/"):
+            extra.append((b"cache-control", b"no-store"))
+        await self.app(scope, receive, _adding_headers(send, extra))
+
+
+def _adding_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {k.lower() for k, _ in message.get("headers", [])}
+            message["headers"] = [
+                *message.get("headers", []),
+                *((k, v) for k, v in headers if k == b"set-cookie" or k not in present),
+            ]
+        await send(message)
+
+    return wrapped
+
+
+def _header(scope: Scope, name: bytes, default: str | None = None) -> Any:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return default
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    done = False
+
+    async def again() -> Message:
+        nonlocal done
+        if not done:
+            done = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return again
+
+
+async def _plain(send: Send, status: int, text: str) -> None:
+    body = text.encode() + b"\n"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
