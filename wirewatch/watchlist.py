@@ -80,6 +80,9 @@ class Actor(_Entity):
     """A person, group, state or organisation to watch."""
 
     kind: str | None = Field(default=None, description="free label: person, group, state, org…")
+    country: str | None = Field(
+        default=None, description="ISO 3166 alpha-2 code; tells apart two actors with one name"
+    )
 
 
 class Region(_Entity):
@@ -197,22 +200,45 @@ def _duplicates(doc: YamlDocument, seen: Seen, key: str, loc: list[str | int], w
         yield doc.issue(loc, f"duplicate {what}: also at line {doc.line_of(first)}")
 
 
-def _entity_issues(wl: Watchlist, doc: YamlDocument) -> Iterator[Issue]:
-    names: Seen = {}
-    spellings: dict[str, str] = {}
+def _spellings(wl: Watchlist) -> Iterator[tuple[list[str | int], str, str]]:
+    """``(where, spelling, entry name)`` for every name and alias of the actors and regions."""
     for section in ("actors", "regions"):
         entities: list[_Entity] = getattr(wl, section)
         for i, entity in enumerate(entities):
-            yield from _duplicates(doc, names, _fold(entity.name), [section, i, "name"], "name")
             for j, spelling in enumerate(entity.spellings):
-                loc: list[str | int] = [section, i, "aliases", j - 1] if j else [section, i, "name"]
-                folded = _fold(spelling)
-                if not folded:
-                    yield doc.issue(loc, f"{spelling!r} has no letter or digit")
-                elif folded in spellings and spellings[folded] != entity.name:
-                    yield doc.issue(loc, f"alias {spelling!r} also belongs to {spellings[folded]!r}")
-                else:
-                    spellings[folded] = entity.name
+                yield ([section, i, "aliases", j - 1] if j else [section, i, "name"]), spelling, entity.name
+
+
+def homonym_warnings(wl: Watchlist, doc: YamlDocument) -> Iterator[Issue]:
+    """A warning at each spelling another entry also has (Tripoli in Libya and in Lebanon).
+
+    Called by ``watchlist check``: such a watchlist is valid, and matching decides between the
+    entries by context, else reports every one as ambiguous.
+    """
+    first: dict[str, tuple[list[str | int], str]] = {}
+    for loc, spelling, name in _spellings(wl):
+        folded = _fold(spelling)
+        if not folded:
+            continue
+        if folded not in first:
+            first[folded] = (loc, name)
+        elif first[folded][1] != name:
+            where, other = first[folded]
+            yield doc.issue(
+                loc,
+                f"alias {spelling!r} also belongs to {other!r} (line {doc.line_of(where)}): matching "
+                "picks the entry the text gives context for, else reports both as ambiguous",
+            )
+
+
+def _entity_issues(wl: Watchlist, doc: YamlDocument) -> Iterator[Issue]:
+    names: Seen = {}
+    for section in ("actors", "regions"):
+        for i, entity in enumerate(getattr(wl, section)):
+            yield from _duplicates(doc, names, _fold(entity.name), [section, i, "name"], "name")
+    for loc, spelling, _name in _spellings(wl):
+        if not _fold(spelling):
+            yield doc.issue(loc, f"{spelling!r} has no letter or digit")
     actors = {a.name for a in wl.actors}
     for i, region in enumerate(wl.regions):
         if region.stands_for is not None and region.stands_for not in actors:

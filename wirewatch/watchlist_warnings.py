@@ -1,4 +1,5 @@
-"""What is wrong with a valid watchlist: rules that notify nobody, rules that never fire.
+"""What is wrong with a valid watchlist: rules that notify nobody, rules that never fire,
+spellings two entries share.
 
 Called by ``wirewatch watchlist check`` (which prints the warnings and exits
 0) and ``wirewatch watchlist apply`` (which refuses to publish a rule whose
@@ -19,7 +20,7 @@ from wirewatch.channel_names import notify_names
 from wirewatch.configfile import YamlDocument, read_yaml
 from wirewatch.errors import ConfigError, Issue
 from wirewatch.records import SEVERITIES, Severity, severity_rank
-from wirewatch.watchlist import Rule, Watchlist, validate_watchlist
+from wirewatch.watchlist import Rule, Watchlist, homonym_warnings, validate_watchlist
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,14 @@ class CheckedWatchlist:
     unknown_channels: tuple[Issue, ...] = ()
     #: rules, or the whole watchlist, that can never alert
     never_alerts: tuple[Issue, ...] = ()
+    #: spellings two entries share (Tripoli in Libya and in Lebanon): matching decides by context
+    homonyms: tuple[Issue, ...] = ()
 
     @property
     def warnings(self) -> list[Issue]:
         """Every warning, in file order (file-wide ones first)."""
-        return sorted([*self.unknown_channels, *self.never_alerts], key=lambda i: i.line or 0)
+        found = [*self.unknown_channels, *self.never_alerts, *self.homonyms]
+        return sorted(found, key=lambda i: i.line or 0)
 
 
 def check_watchlist(path: Path | str, channels: Path | str) -> CheckedWatchlist:
@@ -50,6 +54,7 @@ def check_watchlist(path: Path | str, channels: Path | str) -> CheckedWatchlist:
         watchlist,
         tuple(_notify_warnings(watchlist, doc, Path(channels))),
         tuple(_reach_warnings(watchlist, doc)),
+        tuple(homonym_warnings(watchlist, doc)),
     )
 
 

@@ -74,9 +74,13 @@ class Decision:
     severity: str | None = None
     #: escalation canonical names: the "family" part of a story key
     escalation_families: tuple[str, ...] = ()
-    #: ``(start, end, why)`` for matches that count as another entry than their alias's: a
-    #: capital speaking for its government ("Damascus speaking: 'denied'")
+    #: ``(start, end, why)`` for matches that count as another entry than their alias's (a
+    #: capital speaking for its government: "Damascus speaking: 'denied'") or whose spelling
+    #: another entry shares (which one the context picked, or that none was)
     notes: tuple[tuple[int, int, str], ...] = ()
+    #: entries that share a spelling the text uses and that context does not tell apart, each
+    #: group sorted (all of them are in ``actors``/``regions``; rules naming one do not fire)
+    ambiguous: tuple[tuple[str, ...], ...] = ()
 
     def evidence(self, item_id: str | None = None) -> list[Evidence]:
         """One ``Evidence`` per distinct (entity, alias, matched words), for the Alert record."""

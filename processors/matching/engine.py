@@ -34,6 +34,7 @@ from processors.matching.capitals import speaking
 from processors.matching.decision import Decision, Match, RuleHit
 from processors.matching.folding import fold
 from processors.matching.fuzzy import FuzzyIndex, anchors_of
+from processors.matching.homonyms import Homonyms
 from processors.matching.idioms import IdiomFilter, Spans
 from processors.matching.native import build_core, wanted
 from processors.matching.normalise import WordSpans, keys_of, normalised_text, with_article
@@ -48,6 +49,14 @@ from wirewatch.watchlist import Watchlist
 NativeEntity = tuple[int, int, int, float]
 NativeTerm = tuple[int, int, int, int, int, int, int]
 NativeFound = tuple[list[NativeEntity], list[NativeTerm], list[NativeTerm]]
+
+
+def _found(matches: list[Match]) -> dict[str, set[str]]:
+    """The names of ``matches`` by kind."""
+    found: dict[str, set[str]] = {"actor": set(), "region": set(), "escalation": set()}
+    for m in matches:
+        found[m.kind].add(m.entity)
+    return found
 
 
 #: Matches are reported in text order.
@@ -106,6 +115,16 @@ class Engine:
         self._severities = {e.name: e.severity for e in watchlist.escalations}
         #: region → the actor it names when it speaks (``stands_for``)
         self._speakers = {r.name: r.stands_for for r in watchlist.regions if r.stands_for is not None}
+        #: entries sharing a spelling are told apart by context; ``None`` when none do
+        owners: dict[tuple[str, ...], set[int]] = {}
+        for a in aliases:
+            owners.setdefault(a.words, set()).add(a.entity)
+        shared = frozenset(entities[i].name for found in owners.values() if len(found) > 1 for i in found)
+        self._homonyms = Homonyms(watchlist.actors, watchlist.regions, shared) if shared else None
+        self._sections = {
+            "actors": frozenset(a.name for a in watchlist.actors),
+            "regions": frozenset(r.name for r in watchlist.regions),
+        }
 
     @classmethod
     def build(cls, watchlist: Watchlist, native: bool | None = None) -> Engine:
@@ -279,13 +298,16 @@ class Engine:
         }
         return self._rules.fire(Mentions(names, self._severities))
 
-    def _speaking(self, text: str, matches: list[Match], notes: list[tuple[int, int, str]]) -> list[Match]:
+    def _speaking(
+        self, text: str, matches: list[Match], notes: list[tuple[int, int, str]], found: dict[str, set[str]]
+    ) -> list[Match]:
         """``matches`` with each capital that speaks ("Damascus denied") as the actor it stands for.
 
-        Says why in ``notes``.
+        Says why in ``notes``; ``found`` (names by kind) follows.
         """
         speakers = self._speakers
         out = matches
+        turned: set[str] = set()
         for i, m in enumerate(matches):
             actor = speakers.get(m.entity) if m.kind == "region" else None
             if actor is not None and (verb := speaking(text, m.start, m.end)) is not None:
@@ -293,27 +315,41 @@ class Engine:
                     out = list(matches)
                 notes.append((m.start, m.end, f"{m.entity} speaking: {verb!r}"))
                 out[i] = Match(actor, "actor", m.alias, m.matched, m.score, m.start, m.end)
+                turned.add(m.entity)
+                found["actor"].add(actor)
         if out is not matches:
             out.sort(key=_MATCH_ORDER)
+            found["region"] -= turned - {m.entity for m in out if m.kind == "region" and m.entity in turned}
         return out
 
     def _decide(self, text: str, matches: list[Match]) -> Decision:
         notes: list[tuple[int, int, str]] = []
-        found: dict[str, set[str]] = {"actor": set(), "region": set(), "escalation": set()}
-        for m in matches:
-            found[m.kind].add(m.entity)
+        ambiguous: list[tuple[str, ...]] = []
+        found = _found(matches)
+        homonyms = self._homonyms
+        if homonyms is not None and not (
+            homonyms.names.isdisjoint(found["region"]) and homonyms.names.isdisjoint(found["actor"])
+        ):
+            resolved = homonyms.resolve(matches)
+            matches, ambiguous, notes = resolved.matches, resolved.ambiguous, resolved.notes
+            found["region"] -= resolved.gone
+            found["actor"] -= resolved.gone
         if not found["region"].isdisjoint(self._speakers):
-            matches = self._speaking(text, matches, notes)
-            if notes:
-                found = {"actor": set(), "region": set(), "escalation": set()}
-                for m in matches:
-                    found[m.kind].add(m.entity)
+            matches = self._speaking(text, matches, notes, found)
         names = {
             "actors": frozenset(found["actor"]),
             "regions": frozenset(found["region"]),
             "escalations": frozenset(found["escalation"]),
         }
-        rules = self._rules.fire(Mentions(names, self._severities, Places(text, matches)))
+        groups = self._groups(ambiguous) if ambiguous else ()
+        sure = names
+        if groups:  # a name found only as one entry of an ambiguous group is not sure
+            unsure: dict[str, set[str]] = {}
+            for section, group in groups:
+                unsure.setdefault(section, set()).update(group)
+            sure = {section: found - unsure.get(section, set()) for section, found in names.items()}
+        places = Places(text, matches) if self._rules.looks_within(text) else None
+        rules = self._rules.fire(Mentions(sure, self._severities, places, groups))
         severity = max((r.severity for r in rules), key=severity_rank) if rules else None
         escalations = tuple(sorted(names["escalations"]))
         return Decision(
@@ -326,4 +362,15 @@ class Engine:
             severity=severity,
             escalation_families=escalations,
             notes=tuple(notes),
+            ambiguous=tuple(ambiguous),
         )
+
+    def _groups(self, ambiguous: list[tuple[str, ...]]) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Each ambiguous group as ``(section, names)``, per section its names belong to."""
+        out = []
+        for group in ambiguous:
+            for section in ("actors", "regions"):
+                names = frozenset(n for n in group if n in self._sections[section])
+                if names:
+                    out.append((section, names))
+        return tuple(out)

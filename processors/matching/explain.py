@@ -162,13 +162,14 @@ def explain(engine: Engine, decision: Decision) -> str:
     """A few lines a person reads: each match (entity, alias, words, score), then the decision.
 
     A match that counts as another entry than its alias's says why (a capital speaking for its
-    government); when the text has an escalation and a watched name, the last line says within
-    what each rule looks for them together.
+    government), and so does one whose spelling another entry shares (which one the context
+    picked, or that it is ambiguous); when the text has an escalation and a watched name, the
+    last line says within what each rule looks for them together.
     """
     lines = [f"watchlist {engine.version}"]
     notes = {(start, end): why for start, end, why in decision.notes}
     for m in decision.matches:
-        why = notes.get((m.start, m.end)) if m.kind == "actor" else None
+        why = notes.get((m.start, m.end)) if m.kind != "escalation" else None
         lines.append(
             f"  {m.kind:<10} {m.entity}  ← alias {m.alias!r} matched {m.matched!r} "
             f"[{m.start}:{m.end}] score {m.score:.0f}" + (f" ({why})" if why else "")

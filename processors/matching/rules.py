@@ -43,6 +43,18 @@ class Mentions:
     names: Mapping[str, frozenset[str]]  # section -> names
     severities: Mapping[str, str]  # escalation name -> severity
     places: Places | None = None
+    #: ``(section, names)``: entries one spelling may mean, context not saying which (homonyms)
+    ambiguous: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    def present(self, section: str, wanted: frozenset[str] | None) -> frozenset[str]:
+        """The names of ``section`` that satisfy ``wanted`` (``None``: any): those surely
+        mentioned, and every entry of an ambiguous group when ``wanted`` takes them all."""
+        sure = self.names[section]
+        found = sure if wanted is None else sure & wanted
+        for where, group in self.ambiguous:
+            if where == section and (wanted is None or group <= wanted):
+                found = found | group
+        return found
 
 
 def _paired(
@@ -99,8 +111,11 @@ def _fire(
     looked_at: frozenset[str] | None = None
     entities: list[tuple[str, frozenset[str]]] = []
     for section, names in conditions:
-        present = mentions.names[section]
-        satisfied = present if names is None else present & names
+        if mentions.ambiguous:
+            satisfied = mentions.present(section, names)
+        else:
+            present = mentions.names[section]
+            satisfied = present if names is None else present & names
         if not satisfied:
             return None
         if section == "escalations":
@@ -130,6 +145,7 @@ class RuleSet:
         ]
         self._default = watchlist.uses_default_rule
         self._within = default_within
+        self._levels = set(self.scopes().values())
 
     def fire(self, mentions: Mentions) -> tuple[RuleHit, ...]:
         """The rules that fire for an item with these mentions."""
@@ -139,8 +155,10 @@ class RuleSet:
             if (hit := _fire(rule, when, within, mentions)) is not None
         ]
         names = mentions.names
-        if self._default and names["escalations"] and (names["actors"] or names["regions"]):
-            escalations = names["escalations"]
+        if mentions.ambiguous:
+            names = {section: mentions.present(section, None) for section in ("actors", "regions")}
+        escalations = mentions.names["escalations"]
+        if self._default and escalations and (names["actors"] or names["regions"]):
             places, within = mentions.places, self._within
             if within != "item" and places is not None and not places.whole(within):
                 entities = [(section, names[section]) for section in ("actors", "regions") if names[section]]
@@ -151,6 +169,11 @@ class RuleSet:
                 severity = _highest([mentions.severities[e] for e in escalations]) or "low"
                 hits.append(RuleHit(DEFAULT_RULE, severity, ()))
         return tuple(hits)
+
+    def looks_within(self, text: str) -> bool:
+        """Whether a rule may need to know where names stand in ``text``: some rule looks within
+        a sentence, or within a paragraph and ``text`` may have more than one."""
+        return "sentence" in self._levels or ("paragraph" in self._levels and text.count("\n") > 1)
 
     def scopes(self) -> dict[str, Within]:
         """The scope of each rule that pairs escalations with actors or regions, the default rule's

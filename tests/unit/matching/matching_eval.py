@@ -33,12 +33,13 @@ REPO = Path(__file__).resolve().parents[3]
 KINDS = ("actors", "regions", "escalations")
 
 
-def eval_watchlist() -> Watchlist:
-    """The demo watchlist plus the evaluation extras."""
+def eval_watchlist(*more: str) -> Watchlist:
+    """The demo watchlist plus the evaluation extras (and the files ``more`` names in ``data/``)."""
     demo = load_watchlist(REPO / "config" / "watchlist.yaml").model_dump()
-    extras = load_watchlist(DATA / "eval-extras.yaml").model_dump()
-    for section in ("actors", "regions", "escalations", "rules"):
-        demo[section] = demo[section] + extras[section]
+    for name in ("eval-extras.yaml", *more):
+        extras = load_watchlist(DATA / name).model_dump()
+        for section in ("actors", "regions", "escalations", "rules"):
+            demo[section] = demo[section] + extras[section]
     return Watchlist.model_validate(demo)
 
 
@@ -47,10 +48,15 @@ def eval_watchlist() -> Watchlist:
 SETS = ("eval.jsonl", "eval-context.jsonl")
 
 
-def load_rows() -> list[dict[str, Any]]:
-    """Every labelled text."""
+#: Texts naming entries that share a spelling, scored with ``eval_watchlist(*HOMONYMS[1:])``
+#: (whose extra entries would make a bare "Tripoli" of the other rows a watched place).
+HOMONYMS = ("eval-homonyms.jsonl", "eval-homonyms.yaml")
+
+
+def load_rows(sets: tuple[str, ...] = SETS) -> list[dict[str, Any]]:
+    """Every labelled text of ``sets`` (files in ``data/``)."""
     rows = []
-    for name in SETS:
+    for name in sets:
         with open(DATA / name, encoding="utf-8") as f:
             rows += [json.loads(line) for line in f if line.strip()]
     return rows
