@@ -51,7 +51,7 @@ def _root(
 
 
 #: Services `up` starts, downstream first; they stop in reverse order (upstream first).
-SERVICES: tuple[str, ...] = ("deliver", "process", "ingest")
+SERVICES: tuple[str, ...] = ("console", "deliver", "process", "ingest")
 
 
 def local_broker(settings: Settings):  # type: ignore[no-untyped-def]
@@ -133,12 +133,21 @@ def up(
         print(f"bootstrap: {bootstrap}", flush=True)
         say(f"Kafka ready in {time.monotonic() - started:.1f} s (log: {kafka.log_path})")
     extra = _demo_env(settings) if demo else {}
-    supervisor = Supervisor(env=child_env(bootstrap, extra), say=say)
+    console_url, extra["WIREWATCH_CONSOLE_PORT"] = _console_address(settings)
+    env = child_env(bootstrap, extra)
+    services = [s for s in SERVICES if s != "console" or _missing != {"console"}]
+    if "console" not in services:
+        say("the console package is not installed (`make setup` installs it); starting without it")
+    login = _demo_login(env) if demo and "console" in services else None
+    supervisor = Supervisor(env=env, say=say)
     failed = None
     try:
         ensure_topics(bootstrap, settings)
-        for name in SERVICES:
+        for name in services:
             supervisor.spawn(name, service_argv(name))
+        if login is not None:
+            _wait_for_console(console_url, stop)
+            print(f"console: {console_url}  login: {login}", flush=True)
         say(
             f"pipeline running; alerts also go to {settings.data_dir / 'alerts.jsonl'}; "
             "Ctrl-C or SIGTERM stops it"
@@ -169,15 +178,81 @@ def _demo_env(settings: Settings) -> dict[str, str]:
     return {"WIREWATCH_FEEDS": str(feeds)}
 
 
+def _console_address(settings: Settings) -> tuple[str, str]:
+    """The URL and port the console of `up` serves on: the configured port, else a free one if taken."""
+    import socket
+
+    from wirewatch.broker import free_port
+
+    host, port = settings.console_host, settings.console_port
+    if port:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe_socket:
+            try:
+                probe_socket.bind((host, port))
+            except OSError:
+                taken, port = port, 0
+                say(f"console port {taken} is taken; the console uses another")
+    port = port or free_port(host)
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}", str(port)
+
+
+def _demo_login(env: dict[str, str]) -> str:
+    """A console account for the demo only, `demo` with a new random password; "demo / PASSWORD"."""
+    import secrets
+    import subprocess
+
+    from wirewatch.supervisor import service_argv
+
+    password = secrets.token_urlsafe(12)
+    done = subprocess.run(
+        service_argv("console", "user", "add", "demo", "--role", "analyst", "--password-stdin", "--replace"),
+        input=password + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise WirewatchError(f"could not create the demo's console user: {done.stderr.strip()[-300:]}")
+    return f"demo / {password}"
+
+
+def _wait_for_console(url: str, stop: threading.Event, timeout_s: float = 30.0) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and not stop.is_set():
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 - our own http URL
+                return
+        except OSError:
+            stop.wait(0.2)
+
+
+#: Service packages whose commands could not be loaded (see ``_register_services``).
+_missing: set[str] = set()
+
+
 def _register_services() -> None:
     for module in (
         "ingest.cli",
         "processors.cli",
         "processors.stream.commands",
         "alerts.cli",
+        "console.cli",
         "wirewatch.observability.cli",
     ):
-        importlib.import_module(module).register(app)
+        try:
+            loaded = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            # An editable install made before console/ existed does not map the new package
+            # (`make setup` re-installs it); the other commands still work meanwhile.
+            if exc.name != "console":
+                raise
+            _missing.add(exc.name)
+            continue
+        loaded.register(app)
 
 
 _register_services()
