@@ -45,6 +45,7 @@ def console(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
     import asyncio
+    import signal
 
     from console.service import bind, build, serve
     from wirewatch.logs import setup_logging
@@ -63,6 +64,10 @@ def console(ctx: typer.Context) -> None:
         print(f"console: {url}", flush=True)
         say(f"console serving on {url}; Ctrl-C or SIGTERM stops it")
 
+    # uvicorn catches SIGINT/SIGTERM while it serves, shuts down gracefully, then raises the
+    # signal again against the handlers it found: these, so a requested stop exits 0
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     try:
         asyncio.run(serve(built, sock, ready))
     finally:

@@ -113,8 +113,8 @@ class Projector:
             auto_offset_reset="earliest",
             **self.client_config,
         )
-        await consumer.start()
         try:
+            await consumer.start()
             partitions = None
             while not partitions:
                 # aiokafka has no public call that refreshes the metadata partitions_for_topic

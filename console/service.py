@@ -41,8 +41,8 @@ def open_accounts(settings: Settings) -> Accounts:
 
 def secret_key(settings: Settings) -> bytes:
     """The cookie-signing key: ``WIREWATCH_CONSOLE_SECRET``, else the key file (made once, 0600)."""
-    if settings.console_secret is not None:
-        value = settings.console_secret.get_secret_value()
+    value = settings.console_secret.get_secret_value() if settings.console_secret else ""
+    if value:  # set and not empty (compose passes an unset variable as "")
         if len(value) < 16:
             raise ConfigError([Issue("WIREWATCH_CONSOLE_SECRET", None, "expected at least 16 characters")])
         return value.encode()

@@ -20,6 +20,8 @@ def test_the_key_comes_from_the_environment(tmp_path: Path) -> None:
     assert not (tmp_path / "console" / "secret.key").exists()
     with pytest.raises(ConfigError, match="at least 16"):
         secret_key(Settings(data_dir=tmp_path, console_secret="short"))
+    # an empty value (compose passes an unset variable as "") is no value: the key file serves
+    assert len(secret_key(Settings(data_dir=tmp_path, console_secret=""))) >= 32
 
 
 def test_else_it_is_made_once_owner_only(tmp_path: Path) -> None:
