@@ -49,8 +49,10 @@ def _strip_all(values: list[str]) -> list[str]:
 
 class _Entity(_Model):
     name: str = Field(min_length=1, description="canonical name shown in alerts")
-    aliases: list[str] = []
-    tags: list[str] = []
+    aliases: list[str] = Field(
+        default=[], description="other spellings, translations, adjectives (Idleb, russe, Moscow…)"
+    )
+    tags: list[str] = Field(default=[], description="labels a rule's when can name instead of each entry")
     threshold: float | None = Field(
         default=None, ge=50, le=100, description="fuzzy score a variant must reach (default 88)"
     )
@@ -99,8 +101,8 @@ class Region(_Entity):
 class Terms(_Model):
     """Escalation phrases per language; each applies to items of any language."""
 
-    en: list[str] = []
-    fr: list[str] = []
+    en: list[str] = Field(default=[], description="English phrases; `*` stands for up to three words")
+    fr: list[str] = Field(default=[], description="French phrases; `*` stands for up to three words")
 
     def all(self) -> tuple[str, ...]:
         """Every term, English first, without repeats."""
@@ -110,10 +112,10 @@ class Terms(_Model):
 class Escalation(_Model):
     """A family of escalation signals (``air strike``) and the phrases that say it."""
 
-    name: str = Field(min_length=1)
-    severity: Severity = "medium"
-    terms: Terms
-    tags: list[str] = []
+    name: str = Field(min_length=1, description="canonical name shown in alerts (air strike)")
+    severity: Severity = Field(default="medium", description="severity of an alert it raises")
+    terms: Terms = Field(description="the phrases that say it, per language")
+    tags: list[str] = Field(default=[], description="labels a rule's when can name instead of each entry")
 
 
 class When(_Model):
@@ -123,9 +125,15 @@ class When(_Model):
     (at least one of them).
     """
 
-    escalations: Any_ | list[str] | None = None
-    actors: Any_ | list[str] | None = None
-    regions: Any_ | list[str] | None = None
+    escalations: Any_ | list[str] | None = Field(
+        default=None, description="`any`, or names or tags of escalations, one of which must be mentioned"
+    )
+    actors: Any_ | list[str] | None = Field(
+        default=None, description="`any`, or names or tags of actors, one of which must be mentioned"
+    )
+    regions: Any_ | list[str] | None = Field(
+        default=None, description="`any`, or names or tags of regions, one of which must be mentioned"
+    )
 
     def conditions(self) -> Iterator[tuple[str, Any_ | list[str]]]:
         """``(section, wanted)`` for each key that is set."""
@@ -138,27 +146,30 @@ class When(_Model):
 class Rule(_Model):
     """A named condition that raises an alert and says where it goes."""
 
-    name: str = Field(min_length=1)
-    when: When
-    min_severity: Severity | None = None
+    name: str = Field(min_length=1, description="shown in alerts; `default` is the built-in rule's")
+    when: When = Field(description="what an item must mention for the rule to fire")
+    min_severity: Severity | None = Field(default=None, description="fire only at this severity or above")
     severity: Severity | None = Field(
         default=None, description="fixed severity; default: highest matched escalation, else low"
     )
-    notify: list[str] = []
+    notify: list[str] = Field(
+        default=[],
+        description="channels of channels.yaml to send to; `default` (or nothing) = its default set",
+    )
     within: Within | None = Field(
         default=None,
-        description="where the escalation and the actor or region must meet; default: DEFAULT_WITHIN",
+        description=f"where the escalation and the actor or region must meet; default: {DEFAULT_WITHIN}",
     )
 
 
 class Watchlist(_Model):
     """A validated watchlist; ``content_hash`` is its version."""
 
-    version: Literal[1]
-    actors: list[Actor] = []
-    regions: list[Region] = []
-    escalations: list[Escalation] = []
-    rules: list[Rule] = []
+    version: Literal[1] = Field(description="the file format's version")
+    actors: list[Actor] = Field(default=[], description="people, groups, states, organisations to watch")
+    regions: list[Region] = Field(default=[], description="places to watch")
+    escalations: list[Escalation] = Field(default=[], description="the signals that make a mention alert")
+    rules: list[Rule] = Field(default=[], description="named conditions; without any, the default rule")
     default_rule: bool | None = Field(
         default=None, description="apply the default rule too; default: only when no rules are declared"
     )
