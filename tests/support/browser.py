@@ -92,12 +92,13 @@ class Chromium:
             raise BrowserUnavailable(f"chromium ({executable}) did not start: {exc.message}") from None
         return self
 
-    def context(self, base_url: str | None = None) -> BrowserContext:
-        """A new context (no cookies, no storage) at a desktop size, English, UTC."""
+    def context(self, base_url: str | None = None, *, javascript: bool = True) -> BrowserContext:
+        """A fresh context (no cookies, no storage), desktop-sized, English, UTC; scripts if javascript."""
         kwargs: dict[str, object] = {
             "viewport": {"width": 1280, "height": 800},
             "locale": "en-GB",
             "timezone_id": "UTC",
+            "java_script_enabled": javascript,
         }
         if base_url:
             kwargs["base_url"] = base_url

@@ -68,11 +68,17 @@ def watch() -> PageWatch:
 
 
 @pytest.fixture
+def javascript() -> bool:
+    """Whether the test's browser runs the pages' scripts (a test overrides it to check the pages without)."""
+    return True
+
+
+@pytest.fixture
 def browser_context(
-    chromium: Chromium, watch: PageWatch, request: pytest.FixtureRequest, tmp_path: Path
+    chromium: Chromium, watch: PageWatch, request: pytest.FixtureRequest, tmp_path: Path, javascript: bool
 ) -> Iterator[BrowserContext]:
     """A fresh context; every page opened in it is watched; screenshots of them all if the test failed."""
-    context = chromium.context()
+    context = chromium.context(javascript=javascript)
     context.on("page", watch.watch)
     try:
         yield context
@@ -104,6 +110,7 @@ class Console:
     settings: Settings
     process: ConsoleProcess
     topic: AlertsTopic
+    env: dict[str, str]
     user: str = USER
     password: str = PASSWORD
     produced: list[Alert] = field(default_factory=list)
@@ -113,6 +120,10 @@ class Console:
         acked = self.topic.produce(*alerts)
         self.produced += alerts
         return acked
+
+    def add_user(self, name: str, password: str, role: str) -> None:
+        """Another account, made with the real CLI while the console runs."""
+        add_user(self.env, name, password, role=role)
 
     def login(self, page: Page, user: str | None = None, password: str | None = None) -> None:
         """Sign ``page`` in through the /login form and wait until it has left /login."""
@@ -132,7 +143,7 @@ def console(kafka_settings: Settings, tmp_path: Path) -> Iterator[Console]:
     topic = AlertsTopic(kafka_settings)
     try:
         url = process.start()
-        yield Console(url, kafka_settings, process, topic)
+        yield Console(url, kafka_settings, process, topic, env)
         assert process.alive(), f"the console died during the test:\n{process.tail()}"
     finally:
         topic.close()

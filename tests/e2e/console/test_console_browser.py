@@ -418,3 +418,86 @@ def test_feed_and_story_pages(console: Console, page: Page, watch: PageWatch, tm
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copy(feed_shot, Path(target) / feed_shot.name)
         shutil.copy(story_shot, Path(target) / story_shot.name)
+
+
+@pytest.mark.parametrize("javascript", [False], ids=["no-javascript"])
+def test_pages_work_without_javascript(console: Console, page: Page, watch: PageWatch) -> None:
+    key = new_key()
+    reports = [Report("Frappes près d'Idleb", "AFP", "fr"), Report("Strikes near Idlib", "Reuters", "en")]
+    revisions = story(reports, key=key, reasons=["new source: Reuters"])
+    console.produce(*revisions)
+    console.login(page)
+    reload_until_listed(page, {revisions[-1].alert_id})
+    page.locator(f'a.story-link[href="/stories/{key}"]').first.click()
+    page.wait_for_url(f"{console.url}/stories/{key}")
+    for report in reports:
+        expect(page.locator("body")).to_contain_text(report.title)
+    search(page, "Idleb")
+    expect(found(page, key).first).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"log ?out|sign ?out", re.I)).click()
+    page.wait_for_url(re.compile(r"/login"))
+    watch.assert_clean()
+
+
+def focus_by_tab(page: Page, selector: str, presses: int = 80) -> None:
+    """Press Tab until the focused element matches ``selector``; fail if it never does."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    pytest.fail(f"{presses} presses of Tab never reached {selector}")
+
+
+def test_keyboard_alone_logs_in_and_opens_a_story(console: Console, page: Page, watch: PageWatch) -> None:
+    alert = single("Frappes aériennes près d'Idleb")
+    console.produce(alert)
+    page.goto(f"{console.url}/login")
+    focus_by_tab(page, "input[name=username]")
+    page.keyboard.type(console.user)
+    focus_by_tab(page, "input[name=password]")
+    page.keyboard.type(console.password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+    reload_until_listed(page, {alert.alert_id})
+    focus_by_tab(page, f'a.story-link[href="/stories/{alert.story_key}"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{console.url}/stories/{alert.story_key}")
+    expect(page.locator("body")).to_contain_text("Frappes aériennes près d'Idleb")
+    watch.assert_clean()
+
+
+#: A control that changes something: any form posting somewhere other than /logout. Acting on
+#: alerts comes next (issue 17): an analyst's pages will show such controls, a viewer's never.
+ACTIONS = "form[method=post i]:not([action='/logout'])"
+
+
+def test_a_viewer_reads_and_is_shown_no_action(console: Console, page: Page, watch: PageWatch) -> None:
+    console.add_user("vic", "viewer password 1234567", role="viewer")
+    alert = single("Frappes aériennes près d'Idleb", severity="critical")
+    console.produce(alert)
+    console.login(page, "vic", "viewer password 1234567")
+    reload_until_listed(page, {alert.alert_id})
+    expect(page.locator(ACTIONS)).to_have_count(0)
+    page.goto(f"{console.url}/stories/{alert.story_key}")
+    expect(page.locator("body")).to_contain_text("Frappes aériennes près d'Idleb")
+    expect(page.locator(ACTIONS)).to_have_count(0)
+    watch.assert_clean()
+
+
+def test_session_cookie_and_content_security_policy(console: Console, page: Page, watch: PageWatch) -> None:
+    console.login(page)
+    cookies = page.context.cookies()
+    assert cookies, "signed in without a cookie"
+    for cookie in cookies:
+        assert cookie["httpOnly"], f"cookie {cookie['name']} is readable by scripts"
+        same_site = cookie["sameSite"]
+        assert same_site in ("Lax", "Strict"), f"cookie {cookie['name']}: SameSite={same_site}"
+    for path in ("/", "/search?q=Idleb", "/login"):
+        answer = page.goto(f"{console.url}{path}")
+        assert answer is not None
+        policy = answer.headers.get("content-security-policy", "")
+        directives = {d.split()[0]: d.split()[1:] for d in policy.split(";") if d.strip()}
+        scripts = directives.get("script-src", directives.get("default-src"))
+        assert scripts is not None, f"{path}: no Content-Security-Policy for scripts: {policy!r}"
+        assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, f"{path}: {policy}"
+    watch.assert_clean()
