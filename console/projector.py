@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from console import spellings
 from console.store import Incoming, Store
 from wirewatch.records import Alert
 
@@ -72,6 +73,8 @@ class Projector:
     store: Store
     hub: Hub
     client_config: dict[str, object] = field(default_factory=dict)
+    #: read from its beginning on every start, for the spellings search learns (None: not read)
+    watchlist_topic: str | None = None
     batch: int = 500
     status: Status = field(default_factory=Status)
 
@@ -125,7 +128,13 @@ class Projector:
                     self.status.error = f"waiting for the topic {self.topic}"
                     await asyncio.sleep(1.0)
             tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
-            consumer.assign(tps)
+            watchlist = [
+                TopicPartition(self.watchlist_topic, p)
+                for p in sorted(consumer.partitions_for_topic(self.watchlist_topic or "") or ())
+            ]
+            consumer.assign(tps + watchlist)
+            for tp in watchlist:
+                await consumer.seek_to_beginning(tp)
             stored = self.store.offsets(self.topic)
             for tp in tps:
                 if tp.partition in stored:
@@ -139,12 +148,15 @@ class Projector:
                 "projecting %s from %s", self.topic, {tp.partition: stored.get(tp.partition) for tp in tps}
             )
             while True:
-                fetched = await consumer.getmany(*tps, timeout_ms=500, max_records=self.batch)
-                records = [
-                    Incoming(tp.topic, tp.partition, r.offset, r.value)
-                    for tp, batch in fetched.items()
-                    for r in batch
-                ]
+                fetched = await consumer.getmany(timeout_ms=500, max_records=self.batch)
+                records = []
+                for tp, batch in fetched.items():
+                    for r in batch:
+                        if tp.topic == self.topic:
+                            records.append(Incoming(tp.topic, tp.partition, r.offset, r.value))
+                        else:
+                            where = f"{tp.topic}[{tp.partition}]@{r.offset}"
+                            self.store.learn_spellings(spellings.from_value(r.value, where))
                 if records:
                     self.apply(records)
                 if self.status.state == "catching up" and all(

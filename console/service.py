@@ -17,6 +17,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from console import spellings
 from console.accounts import Accounts
 from console.projector import Hub, Projector
 from console.store import Store
@@ -67,30 +68,17 @@ def secret_key(settings: Settings) -> bytes:
     return path.read_bytes().strip()
 
 
-def watchlist_spellings(settings: Settings) -> list[tuple[str, str]]:
-    """(spelling, canonical name) of the watchlist file's actors, regions and plain terms, for search."""
-    from wirewatch.watchlist import load_watchlist
-
-    try:
-        watchlist = load_watchlist(settings.watchlist)
-    except (WirewatchError, OSError) as exc:
-        log.warning("search knows no watchlist spellings (%s: %s)", settings.watchlist, exc)
-        return []
-    pairs = [(s, e.name) for e in (*watchlist.actors, *watchlist.regions) for s in e.spellings]
-    pairs += [(t, e.name) for e in watchlist.escalations for t in e.terms.all() if "*" not in t]
-    return pairs
-
-
 def build(settings: Settings) -> Console:
     """The console of this process: its files opened, its projector ready to follow the topic."""
     store = Store(console_dir(settings) / "console.db")
-    store.learn_spellings(watchlist_spellings(settings))
+    store.learn_spellings(spellings.from_file(settings.watchlist))
     hub = Hub()
     projector = None
     if settings.kafka_bootstrap:
         projector = Projector(
             bootstrap=settings.kafka_bootstrap,
             topic=Topics(settings.topic_prefix).alerts,
+            watchlist_topic=Topics(settings.topic_prefix).watchlist,
             store=store,
             hub=hub,
             client_config=settings.kafka_client_config(),

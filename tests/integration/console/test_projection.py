@@ -173,6 +173,55 @@ async def test_a_restart_neither_loses_nor_duplicates(kafka_settings: Settings, 
     assert rows(rebuilt) == rows(again)
 
 
+WATCHLIST = b"""version: 1
+regions:
+  - name: Zabadani
+    aliases: [Zebdani]
+escalations:
+  - name: shelling
+    severity: high
+    terms: {en: [shelling], fr: [bombardements]}
+"""
+
+
+async def test_search_learns_spellings_from_the_watchlist_topic(
+    kafka_settings: Settings, tmp_path: Path
+) -> None:
+    told = alert("st-z").model_copy(update={"regions": ["Zabadani"], "evidence": []})
+    topics = Topics(kafka_settings.topic_prefix)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topics.watchlist, b"version: [", key=b"watchlist")  # skipped
+        await producer.send_and_wait(topics.watchlist, WATCHLIST, key=b"watchlist")
+    finally:
+        await producer.stop()
+    await produce(kafka_settings, [told])
+    store = Store(tmp_path / "console.db")
+    projector = Projector(
+        bootstrap=kafka_settings.kafka_bootstrap or "",
+        topic=topics.alerts,
+        watchlist_topic=topics.watchlist,
+        store=store,
+        hub=Hub(),
+    )
+    task = asyncio.create_task(projector.run())
+    try:
+        await until(lambda: store.count() == 1 and projector.status.state == "live", what="the alert")
+        await until(
+            lambda: "zabadani" in (store.fts_query("Zebdani") or ""),
+            what="the watchlist",
+            state=projector.status,
+        )
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    from console.store import AlertFilter
+
+    assert [r["alert_id"] for r in store.alerts(AlertFilter(q="Zebdani")).rows] == ["st-z:r0"]
+
+
 async def _login(client: httpx.AsyncClient) -> None:
     form = await client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from console.service import secret_key, watchlist_spellings
+from console import spellings
+from console.service import secret_key
 from wirewatch.errors import ConfigError
 from wirewatch.settings import Settings
 
@@ -36,6 +37,9 @@ def test_else_it_is_made_once_owner_only(tmp_path: Path) -> None:
 
 
 def test_the_watchlist_gives_search_its_spellings(tmp_path: Path) -> None:
-    pairs = watchlist_spellings(Settings(watchlist=REPO / "config" / "watchlist.yaml"))
-    assert ("Idleb", "Idlib") in pairs
-    assert watchlist_spellings(Settings(watchlist=tmp_path / "none.yaml")) == []
+    path = REPO / "config" / "watchlist.yaml"
+    assert ("Idleb", "Idlib") in spellings.from_file(path)
+    assert spellings.from_value(path.read_bytes(), "topic@0") == spellings.from_file(path)
+    assert spellings.from_file(tmp_path / "none.yaml") == []
+    assert spellings.from_value(b"version: [", "topic@1") == []
+    assert spellings.from_value(b"\xff", "topic@2") == []
