@@ -327,13 +327,30 @@ def test_logout_ends_the_session(console: Console, page: Page, watch: PageWatch)
 
 
 def test_a_post_without_the_csrf_token_is_refused(console: Console, page: Page, watch: PageWatch) -> None:
+    # A login posted from elsewhere (no token from the form) opens no session.
+    page.goto(f"{console.url}/login")
+    forged_login = page.request.post(
+        f"{console.url}/login", form={"username": console.user, "password": console.password}, max_redirects=0
+    )
+    assert forged_login.status in (400, 403), f"a login without the CSRF token answered {forged_login.status}"
+    page.goto(f"{console.url}/")
+    assert page.url.startswith(f"{console.url}/login"), "a forged login signed the browser in"
+
     console.login(page)
     expect(page.locator("#alerts")).to_be_attached()
     forged = page.request.post(f"{console.url}/logout", form={}, max_redirects=0)
     assert forged.status in (400, 403), f"a logout without the CSRF token answered {forged.status}"
+    # The page's own form with its token replaced: the token is checked, not just present.
+    page.locator("form[action='/logout'] input[type=hidden]").evaluate_all(
+        "inputs => inputs.forEach(i => { i.value = 'forged' + i.value.slice(6) })"
+    )
+    with page.expect_response(lambda r: r.url.endswith("/logout")) as refused:
+        page.get_by_role("button", name=re.compile(r"log ?out|sign ?out", re.I)).click()
+    status = refused.value.status
+    assert status in (400, 403), f"a logout with a wrong CSRF token answered {status}"
     page.goto(f"{console.url}/")
     expect(page.locator("#alerts")).to_be_attached()  # still signed in
-    watch.assert_clean()
+    assert not watch.csp_violations(), watch.csp_violations()
 
 
 def test_feed_and_story_pages(console: Console, page: Page, watch: PageWatch, tmp_path: Path) -> None:
