@@ -319,6 +319,20 @@ class Store:
         rows = [_row(r) for r in self.db.execute(sql, [*args, size + 1, (page - 1) * size])]
         return Page(rows[:size], page, size, len(rows) > size)
 
+    def alerts_after(
+        self, alert_id: str, flt: AlertFilter = AlertFilter(), limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Revisions stored after ``alert_id`` (in the order they were stored) matching ``flt``.
+
+        Empty when ``alert_id`` is not stored: nothing to say what came after it.
+        """
+        where, args = self._where(flt)
+        sql = (
+            "SELECT * FROM alerts WHERE seq > (SELECT seq FROM alerts WHERE alert_id = ?) "  # noqa: S608
+            f"AND {' AND '.join(where) or '1'} ORDER BY seq LIMIT ?"
+        )
+        return [_row(r) for r in self.db.execute(sql, [alert_id, *args, limit])]
+
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         r = self.db.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
         return _row(r) if r else None

@@ -460,10 +460,25 @@ def create_app(console: Console) -> FastAPI:
         flt = parse_filter(request.query_params)
         row = env.get_template("_alert_row.html")
         queue = console.hub.subscribe()
+        # EventSource reconnects with the id of the last event it saw: what came after, first
+        missed = console.store.alerts_after(request.headers.get("last-event-id", ""), flt)
+
+        def event(stored: dict[str, Any]) -> str:
+            data = {
+                "alert_id": stored["alert_id"],
+                "severity": stored["severity"],
+                "story_key": stored["story_key"],
+                "html": row.render(a=stored, fresh=True),
+            }
+            event_id = stored["alert_id"]
+            head = f"id: {event_id}\n" if event_id.isprintable() else ""
+            return f"{head}event: alert\ndata: {json.dumps(data)}\n\n"
 
         async def stream() -> AsyncIterator[str]:
             try:
                 yield "retry: 2000\n: connected\n\n"
+                for earlier in missed:
+                    yield event(earlier)
                 while True:
                     try:
                         alert = await asyncio.wait_for(queue.get(), console.heartbeat_s)
@@ -476,15 +491,8 @@ def create_app(console: Console) -> FastAPI:
                     if flt != AlertFilter() and not console.store.matches(alert, flt):
                         continue
                     stored = console.store.alert(alert.alert_id)
-                    if stored is None:
-                        continue
-                    data = {
-                        "alert_id": alert.alert_id,
-                        "severity": alert.severity,
-                        "story_key": stored["story_key"],
-                        "html": row.render(a=stored, fresh=True),
-                    }
-                    yield f"id: {alert.alert_id}\nevent: alert\ndata: {json.dumps(data)}\n\n"
+                    if stored is not None:
+                        yield event(stored)
             finally:
                 console.hub.unsubscribe(queue)
 

@@ -123,7 +123,7 @@ class CSRFMiddleware:
         state["session_id"] = session_id
         state["csrf_token"] = token
 
-        if new_anon is not None:
+        if new_anon is not None and not scope["path"].startswith(("/api/", "/static/", "/healthz")):
             header = cookie_header(
                 CSRF_COOKIE,
                 self.signer.sign("csrf", new_anon),

@@ -138,3 +138,17 @@ def test_the_watchlist_spellings_reach_search(store: Store) -> None:
     store.learn_spellings([("Idleb", "Idlib"), ("frappes aériennes", "air strike")])
     assert _found(store, "Idleb") == ["al-st-en-0"]
     assert _found(store, "frappe aérienne") == ["al-st-en-0"]  # via its canonical "air strike"
+
+
+def test_what_came_after_a_revision(store: Store) -> None:
+    store.apply(
+        [
+            incoming(make_alert(s, severity=v), i)
+            for i, (s, v) in enumerate([("a", "low"), ("b", "low"), ("c", "high")])
+        ]
+    )
+    assert [r["alert_id"] for r in store.alerts_after("al-a-0")] == ["al-b-0", "al-c-0"]
+    assert [r["alert_id"] for r in store.alerts_after("al-a-0", AlertFilter(severity=("high",)))] == [
+        "al-c-0"
+    ]
+    assert store.alerts_after("unknown") == [] and store.alerts_after("") == []
