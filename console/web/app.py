@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -295,8 +295,10 @@ def create_app(console: Console) -> FastAPI:
         session_id = request.state.session_id
         return console.accounts.session_user(session_id) if session_id else None
 
-    def page_user(action: str = "view") -> Callable[[Request], User]:
-        def dependency(request: Request) -> User:
+    # Dependencies and views are all async: they run on the event loop's thread, the one the
+    # projector writes from, so the SQLite connections are never used by two threads at once.
+    def page_user(action: str = "view") -> Callable[[Request], Awaitable[User]]:
+        async def dependency(request: Request) -> User:
             user = session_user(request)
             if user is None:
                 raise LoginRequired()
@@ -307,7 +309,7 @@ def create_app(console: Console) -> FastAPI:
 
         return dependency
 
-    def api_user(
+    async def api_user(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
     ) -> User:
         user = console.accounts.token_user(credentials.credentials) if credentials else None
