@@ -518,3 +518,28 @@ def test_session_cookie_and_content_security_policy(console: Console, page: Page
         assert scripts is not None, f"{path}: no Content-Security-Policy for scripts: {policy!r}"
         assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, f"{path}: {policy}"
     watch.assert_clean()
+
+
+def test_filters_hold_for_the_live_feed(console: Console, page: Page, watch: PageWatch) -> None:
+    hama = single("Frappe de drone sur Hama", severity="critical", regions=["Hama"])
+    idlib = single("Frappes près d'Idleb", severity="high")
+    console.produce(hama, idlib)
+    console.login(page)
+    reload_until_listed(page, {hama.alert_id, idlib.alert_id})
+    page.get_by_label("Region").fill("Idlib")
+    page.get_by_label("Region").press("Enter")
+    page.wait_for_url(re.compile(r"[?&]region=Idlib"))
+    expect(row(page, idlib.alert_id)).to_be_visible()
+    expect(row(page, hama.alert_id)).to_have_count(0)
+    # Live, the filter holds too: a new Idlib alert shows, a new Hama alert does not.
+    mark_window(page)
+    connect_live(page, console, watch)
+    later_hama = single("Nouvelle frappe sur Hama", severity="critical", regions=["Hama"])
+    later_idlib = single("Nouvelles frappes sur Idleb", severity="critical")
+    console.produce(later_hama, later_idlib)
+    expect(row(page, later_idlib.alert_id)).to_be_visible(timeout=LIVE_BOUND_S * 1000)
+    page.wait_for_timeout(500)  # produced with it, the Hama alert would be there by now
+    expect(row(page, later_hama.alert_id)).to_have_count(0)
+    expect(row(page, hama.alert_id)).to_have_count(0)
+    assert_not_reloaded(page)
+    watch.assert_clean()
