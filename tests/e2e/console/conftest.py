@@ -5,7 +5,8 @@
   with the reason; none skips.
 - ``page``: a fresh browser context per test with one page, watched (``PageWatch``: console
   errors, CSP violations, uncaught errors, dialogs). A failed test leaves a screenshot of
-  every page it opened in its pytest tmp dir, named in the failure report.
+  every page it opened in its pytest tmp dir, named in the failure report. A test
+  parametrized with ``javascript=False`` gets a context that runs no script.
 - ``console``: the test's own topics on the session broker, an analyst account made with
   the real CLI, and ``wirewatch console`` serving on a free port (stopped after the test),
   with ``produce`` for alerts and ``login`` for a page.

@@ -1,10 +1,11 @@
 """The analysts' console in a real browser: Debian's chromium, a real broker, ``wirewatch console``.
 
 Each test has its own topics, data dir, analyst account and console process (see
-conftest.py), and drives the pages only through the console contract of DESIGN.md
-(``/login`` with ``username``/``password``, ``/healthz``, ``table#alerts`` rows,
-``a.story-link``, ``form#search``). Alerts reach the console the way they reach it in
-production: produced to the alerts topic.
+conftest.py), and drives the pages through the console contract of DESIGN.md (``/login``
+with ``username``/``password``, ``/healthz``, ``table#alerts`` rows with ``data-alert-id``
+and ``data-severity``, ``a.story-link``, ``form#search``) and otherwise only through what a
+user sees: button names, field labels, text. Alerts reach the console the way they reach it
+in production: produced to the alerts topic.
 
 Set ``WIREWATCH_SCREENSHOT_DIR`` (e.g. ``docs/screenshots``) to have
 ``test_feed_and_story_pages`` write the README's screenshots there.
