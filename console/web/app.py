@@ -352,7 +352,12 @@ def create_app(console: Console) -> FastAPI:
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, Any]:
         s = status()
-        return {"status": "ok", "projection": s.state, "alerts": console.store.count()}
+        return {
+            "status": "ok",
+            "projection": s.state,
+            "alerts": console.store.count(),
+            "malformed": s.malformed,  # records of the alerts topic skipped since start
+        }
 
     @app.get("/login", include_in_schema=False)
     async def login_form(request: Request, next: str = "/") -> Response:

@@ -122,6 +122,13 @@ async def test_produced_alerts_reach_the_store_and_the_api(kafka_settings: Setti
             state=projector.status,
         )
         assert projector.status.malformed == 1
+        console = Console(
+            store=store, accounts=Accounts(":memory:"), signer=Signer(b"k" * 32), projector=projector
+        )
+        transport = httpx.ASGITransport(app=create_app(console))
+        async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as client:
+            health = (await client.get("/healthz")).json()
+        assert health == {"status": "ok", "projection": "live", "alerts": 3, "malformed": 1}
     accounts = Accounts(tmp_path / "accounts.db", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     accounts.add_user("vic", "viewer", PASSWORD)
     _, token = accounts.create_token("vic")
