@@ -30,8 +30,8 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from console import text
-from console.accounts import Accounts, User
-from console.permissions import allowed
+from console.accounts import AccountError, Accounts, User
+from console.permissions import ROLES, allowed
 from console.projector import Hub, Projector, Status
 from console.store import AlertFilter, Store
 from console.web.ratelimit import LoginLimiter
@@ -506,6 +506,69 @@ def create_app(console: Console) -> FastAPI:
         return StreamingResponse(
             stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"}
         )
+
+    # -- accounts (admins) -----------------------------------------------------------------
+
+    def accounts_page(request: Request, status_code: int = 200, **extra: Any) -> HTMLResponse:
+        return render(
+            request,
+            "accounts.html",
+            status_code,
+            title="Accounts",
+            users=console.accounts.users(),
+            tokens=console.accounts.tokens(),
+            roles=ROLES,
+            **extra,
+        )
+
+    @app.get("/accounts", include_in_schema=False)
+    async def accounts(request: Request, user: User = Depends(page_user("manage_users"))) -> Response:
+        return accounts_page(request)
+
+    @app.post("/accounts/users", include_in_schema=False)
+    async def add_user(
+        request: Request,
+        name: str = Form(""),
+        role: str = Form(""),
+        password: str = Form(""),
+        user: User = Depends(page_user("manage_users")),
+    ) -> Response:
+        try:
+            console.accounts.add_user(name, role, password)
+        except AccountError as exc:
+            return accounts_page(request, 400, error=str(exc))
+        return RedirectResponse("/accounts", status_code=303)
+
+    @app.post("/accounts/users/{name}/disable", include_in_schema=False)
+    async def disable_user(
+        request: Request, name: str, user: User = Depends(page_user("manage_users"))
+    ) -> Response:
+        try:
+            console.accounts.disable(name)
+        except AccountError as exc:
+            return accounts_page(request, 404, error=str(exc))
+        return RedirectResponse("/accounts", status_code=303)
+
+    @app.post("/accounts/tokens", include_in_schema=False)
+    async def create_token(
+        request: Request, name: str = Form(""), user: User = Depends(page_user("manage_tokens"))
+    ) -> Response:
+        try:
+            token_id, token = console.accounts.create_token(name)
+        except AccountError as exc:
+            return accounts_page(request, 400, error=str(exc))
+        # shown on this answer only (not cached: every page is no-store); only its hash is kept
+        return accounts_page(request, new_token=token, new_token_id=token_id, new_token_user=name)
+
+    @app.post("/accounts/tokens/{token_id}/revoke", include_in_schema=False)
+    async def revoke_token(
+        request: Request, token_id: str, user: User = Depends(page_user("manage_tokens"))
+    ) -> Response:
+        try:
+            console.accounts.revoke_token(token_id)
+        except AccountError as exc:
+            return accounts_page(request, 404, error=str(exc))
+        return RedirectResponse("/accounts", status_code=303)
 
     # -- the JSON API ----------------------------------------------------------------------
 
