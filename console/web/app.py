@@ -521,6 +521,14 @@ def create_app(console: Console) -> FastAPI:
             **extra,
         )
 
+    def changed(request: Request, change: Callable[[], object], status_code: int) -> Response:
+        """Do ``change``; back to the accounts page, or the page with its error and ``status_code``."""
+        try:
+            change()
+        except AccountError as exc:
+            return accounts_page(request, status_code, error=str(exc))
+        return RedirectResponse("/accounts", status_code=303)
+
     @app.get("/accounts", include_in_schema=False)
     async def accounts(request: Request, user: User = Depends(page_user("manage_users"))) -> Response:
         return accounts_page(request)
@@ -533,21 +541,13 @@ def create_app(console: Console) -> FastAPI:
         password: str = Form(""),
         user: User = Depends(page_user("manage_users")),
     ) -> Response:
-        try:
-            console.accounts.add_user(name, role, password)
-        except AccountError as exc:
-            return accounts_page(request, 400, error=str(exc))
-        return RedirectResponse("/accounts", status_code=303)
+        return changed(request, lambda: console.accounts.add_user(name, role, password), 400)
 
     @app.post("/accounts/users/{name}/disable", include_in_schema=False)
     async def disable_user(
         request: Request, name: str, user: User = Depends(page_user("manage_users"))
     ) -> Response:
-        try:
-            console.accounts.disable(name)
-        except AccountError as exc:
-            return accounts_page(request, 404, error=str(exc))
-        return RedirectResponse("/accounts", status_code=303)
+        return changed(request, lambda: console.accounts.disable(name), 404)
 
     @app.post("/accounts/tokens", include_in_schema=False)
     async def create_token(
@@ -564,11 +564,7 @@ def create_app(console: Console) -> FastAPI:
     async def revoke_token(
         request: Request, token_id: str, user: User = Depends(page_user("manage_tokens"))
     ) -> Response:
-        try:
-            console.accounts.revoke_token(token_id)
-        except AccountError as exc:
-            return accounts_page(request, 404, error=str(exc))
-        return RedirectResponse("/accounts", status_code=303)
+        return changed(request, lambda: console.accounts.revoke_token(token_id), 404)
 
     # -- the JSON API ----------------------------------------------------------------------
 
