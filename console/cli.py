@@ -19,7 +19,9 @@ from wirewatch.output import fail, say
 
 console_app = typer.Typer(
     name="console",
-    help="The analysts' web console: alerts live, stories, search, JSON API.\n\nExample: wirewatch console",
+    help="The analysts' web console: alerts live, stories, search, JSON API. Without a sub-command it "
+    'serves, and prints "console: http://HOST:PORT" first once it does (WIREWATCH_CONSOLE_HOST, '
+    "WIREWATCH_CONSOLE_PORT; 0 = a free port).\n\nExample: wirewatch console",
     invoke_without_command=True,
 )
 user_app = typer.Typer(
