@@ -34,41 +34,59 @@ from processors.matching.everyday import EVERYDAY_WORDS
 from processors.matching.fuzzy import similarity
 from processors.matching.normalise import key, keys_of, skeleton, words
 
-#: Most fingerprint tokens kept per report (a wire summary has fewer content words).
-MAX_TOKENS = 120
+#: Fingerprint tokens kept per report: the smallest hashes (a bottom-k sketch), so that two
+#: reports keep the same sample of the words they share; a wire summary has about this many.
+MAX_TOKENS = 48
 #: Place names (and pairs of them) whose keys are remembered: news names the same places.
 PLACE_MEMORY = 65_536
 #: Score (0-100, as the engine's fuzzy pass) from which two place spellings are one place.
 PLACE_SIMILARITY = 85.0
 
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # A place word or a verb of attack, then a capitalised name: "in Saraqeb", "près de Kafranbel",
 # "the town of Ariha", "shelled Tafas", "ont visé Kafranbel".
-_PLACE_WORDS = (
-    r"in|near|at|outside|around|on|into|towards?|across|from|"
-    r"(?:town|village|city|district|neighbou?rhood|suburb|outskirts|area|countryside|province|"
-    r"governorate|camp|region|base|airport) of|"
-    r"shelled|struck|hit|targeted|bombed|attacked|pounded|stormed|raided|captured|"
-    r"à|au|dans|près de|pres de|vers|sur|en|contre|visé|vise|frappé|frappe|bombardé|bombarde|"
-    r"pilonné|pilonne|ciblé|cible|attaqué|attaque|"
-    r"(?:marché|marche|hôpital|hopital|école|ecole|mosquée|mosquee|boulangerie) (?:de |d'|d’|du )|"
-    r"(?:ville|village|localité|localite|quartier|région|region|province|banlieue|"
-    r"faubourg|camp|base|aéroport|aeroport|périphérie|peripherie|environs) (?:de |d'|d’|du )"
+_PLACE_WORDS = _word_set(
+    "in near at outside around on into toward towards across from "
+    "shelled struck hit targeted bombed attacked pounded stormed raided captured "
+    "à au dans vers sur en contre visé vise frappé frappe bombardé bombarde "
+    "pilonné pilonne ciblé cible attaqué attaque"
 )
+# ... or a noun and "of" / "de": "the town of Ariha", "la ville d'Alep", "un marché de Saraqeb".
+_PLACE_NOUNS_OF = _word_set(
+    "town village city district neighbourhood neighborhood suburb outskirts area countryside "
+    "province governorate camp region base airport"
+)
+_PLACE_NOUNS_DE = _word_set(
+    "près pres marché marche hôpital hopital école ecole mosquée mosquee boulangerie ville village "
+    "localité localite quartier région region province banlieue faubourg camp base aéroport aeroport "
+    "périphérie peripherie environs"
+)
+_OF = frozenset(("of",))
+_DE = frozenset(("de", "d'", "d’", "du"))
+_DETERMINERS = frozenset(("the", "la", "le", "les", "l'", "l’"))
+# A name given as a province, not as the place of the event: "Idlib province", "la province d'Idleb".
+_BROAD_NOUNS_OF = frozenset(("province", "provinces", "governorate", "countryside"))
+_BROAD_NOUNS_DE = frozenset(("province", "provinces", "région", "region", "campagne", "gouvernorat"))
 # Arabic articles are hyphenated to the next word (Maarat al-Numan, Deir ez-Zor); "ibn", "bin" stand alone.
 _ARTICLE = r"(?:al|el|ez|es|ad|as|ash|ar|an|at|az|ed|er|en|et|ul)-"
 _CAPITAL_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’]*"
-_NAME = rf"(?:{_ARTICLE})?{_CAPITAL_WORD}(?:(?:[- ]{_ARTICLE}|[- ]|\s(?:ibn|bin|ben)\s){_CAPITAL_WORD})*"
 # "Syria's Hama": the place is what follows the possessive.
 _POSSESSIVE = re.compile(r"^.*['’]s\s+")
-_AFTER_PLACE_WORD = re.compile(rf"(?<![\w])(?:{_PLACE_WORDS})\s+(?:the |la |le |les |l'|l’)?({_NAME})")
-# "Tafas in western Daraa countryside": the name before a place noun.
-_BEFORE_PLACE_NOUN = re.compile(rf"({_NAME})\s+(?:countryside|province|governorate|district|city|town)\b")
-# A name given as a province, not as the place of the event: "Idlib province", "la province d'Idleb".
-_BROAD = re.compile(
-    rf"({_NAME})\s+(?:countryside|provinces?|governorate)\b"
-    rf"|(?:provinces?|governorate|countryside) of (?:the )?({_NAME})"
-    rf"|(?:provinces?|région|region|campagne|gouvernorat) (?:de |d'|d’|du )({_NAME})"
-)
+# Names as found in running text start with their capital (a regex that may start anywhere is
+# slow); a leading article is taken from just before it.
+_NAMES = re.compile(rf"{_CAPITAL_WORD}(?:(?:[- ]{_ARTICLE}|[- ]|\s(?:ibn|bin|ben)\s){_CAPITAL_WORD})*")
+_LEADING_ARTICLE = re.compile(rf"(?<![\w]){_ARTICLE}$")
+#: How far before a name its place words are looked for (three words fit).
+_WINDOW = 48
+# "Tafas in western Daraa countryside": the name before a place noun; "Idlib province".
+_PLACE_AFTER = re.compile(r"\s+(?:countryside|province|governorate|district|city|town)\b")
+_BROAD_AFTER = re.compile(r"\s+(?:countryside|provinces?|governorate)\b")
+# Words before a name, split so that an elided article stays a word: "province d'" -> province, d'.
+_LAST_WORDS = re.compile(r"[\w’']+['’]|[\w]+")
 
 _TARGETS = {
     "market": ("market", "marketplace", "souk", "marche", "souq"),
@@ -88,10 +106,6 @@ _TARGETS = {
     "prison": ("prison", "jail"),
     "university": ("university", "universite"),
 }
-
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 _TARGET_OF = {word: name for name, spellings in _TARGETS.items() for word in spellings}
@@ -139,6 +153,10 @@ _ORIGIN = re.compile(
     r"(?:tirés?|lancés?|tirées?|lancées?) depuis|depuis la direction d[eu])(?:\s+\S+){1,3}",
     re.IGNORECASE,
 )
+# Words one of which every background or origin phrase holds: most texts skip the regexes.
+_BACKGROUND_CUES = ("after", "separate", "earlier", "last ", "previous", "lendemain", "veille", "après",
+                    "distinct", "précédent", "autre")  # fmt: skip
+_ORIGIN_CUES = ("from", "provenance", "depuis")
 _CLAUSE_END = re.compile(r"[.;!?\n]|,\s(?:and|but|while|et|mais|alors)\b")
 # The report tells a repeat of an earlier event: "renewed shelling", "for a second day", "de nouveau".
 _FOLLOW_UP = re.compile(
@@ -194,38 +212,50 @@ def signature_of(text: str, decision: Decision, published: datetime) -> Signatur
     left out of them, though not out of the fingerprint.
     """
     background = _background(text)
-    foreground = "".join(" " if background[i] else c for i, c in enumerate(text)) if any(background) else text
+    foreground = _blank(text, background)
     actor_spans = [(m.start, m.end) for m in decision.matches if m.kind == "actor"]
-    regions = [m for m in decision.matches if m.kind == "region"]
-    regions.sort(key=lambda m: m.start)
-    places = dict.fromkeys(m.entity for m in regions if not background[m.start])
-    for name, start in _place_names(foreground):
-        if not any(s <= start < e for s, e in actor_spans):
+    regions = sorted((m for m in decision.matches if m.kind == "region"), key=lambda m: m.start)
+    places = dict.fromkeys(m.entity for m in regions if not _within(m.start, background))
+    named, broad = _place_names(foreground)
+    for name, start in named:
+        if not _within(start, actor_spans):
             places.setdefault(name, None)
-    ws = words(foreground)
+    all_words = words(text)
+    ws = words(foreground) if background else all_words
     distinct = _distinct_places(list(places))
     return Signature(
         places=distinct,
-        broad=_broad(foreground, distinct),
+        broad=_broad(broad, distinct),
         targets=sorted({_TARGET_OF[w.removesuffix("s")] for w in ws if w.removesuffix("s") in _TARGET_OF}),
         toll=_toll(ws),
         dates=sorted(_dates(ws, published.date())),
-        tokens=_tokens(words(text)),
+        tokens=_tokens(all_words),
         follow_up=bool(_FOLLOW_UP.search(text)),
     )
 
 
-def _background(text: str) -> list[bool]:
-    """Per character of ``text``: inside a clause about an earlier or separate event."""
-    marks = [False] * (len(text) + 1)
-    for m in _BACKGROUND.finditer(text):
-        end = _CLAUSE_END.search(text, m.end())
-        for i in range(m.start(), end.start() if end else len(text)):
-            marks[i] = True
-    for m in _ORIGIN.finditer(text):
-        for i in range(m.start(), m.end()):
-            marks[i] = True
-    return marks
+def _within(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with ``spans`` replaced by spaces (offsets kept)."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def _background(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text`` about an earlier or separate event, or where a strike came from."""
+    lowered = text.lower()
+    spans = []
+    if any(cue in lowered for cue in _BACKGROUND_CUES):
+        for m in _BACKGROUND.finditer(text):
+            end = _CLAUSE_END.search(text, m.end())
+            spans.append((m.start(), end.start() if end else len(text)))
+    if any(cue in lowered for cue in _ORIGIN_CUES):
+        spans.extend((m.start(), m.end()) for m in _ORIGIN.finditer(text))
+    return spans
 
 
 @lru_cache(maxsize=PLACE_MEMORY)
@@ -243,17 +273,33 @@ def same_place(a: tuple[str, str], b: tuple[str, str]) -> bool:
     return similarity(a[0], a[1], b[0], b[1]) >= PLACE_SIMILARITY
 
 
-def _place_names(text: str) -> list[tuple[str, int]]:
-    """Proper-noun place names of ``text`` after a place word or before a place noun, with their start."""
-    found = [(m.group(1), m.start(1)) for m in _AFTER_PLACE_WORD.finditer(text)]
-    found += [(m.group(1), m.start(1)) for m in _BEFORE_PLACE_NOUN.finditer(text)]
-    names = []
-    for name, start in sorted(found, key=lambda f: f[1]):
-        name = _POSSESSIVE.sub("", name).removesuffix("'s").removesuffix("’s").strip(" '’-")
-        ws = words(name)
-        if any(_proper(w) for w in ws):
+def _place_names(text: str) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
+    """Proper-noun places of ``text`` (after a place word or before a place noun) with their start,
+    and the keys of the names it gives as provinces."""
+    names, broad = [], []
+    for m in _NAMES.finditer(text):
+        start = m.start()
+        if start and text[start - 1] == "-":
+            article = _LEADING_ARTICLE.search(text, max(0, start - 4), start)
+            start = article.start() if article is not None else start
+        before = _LAST_WORDS.findall(text[max(0, start - _WINDOW) : start].lower())[-3:]
+        if _after(before, _BROAD_NOUNS_OF, _BROAD_NOUNS_DE) or _BROAD_AFTER.match(text, m.end()):
+            broad.append(place_key(m.group()))
+        place = (before and before[-1] in _PLACE_WORDS) or _after(before, _PLACE_NOUNS_OF, _PLACE_NOUNS_DE)
+        if not (place or _PLACE_AFTER.match(text, m.end())):
+            continue
+        name = _POSSESSIVE.sub("", text[start : m.end()]).removesuffix("'s").removesuffix("’s").strip(" '’-")
+        if any(_proper(w) for w in words(name)):
             names.append((name, start))
-    return names
+    return names, broad
+
+
+def _after(before: list[str], nouns_of: frozenset[str], nouns_de: frozenset[str]) -> bool:
+    """Whether the words ``before`` a name end in "<noun> of (the)" or "<noun> de/d'/du"."""
+    ws = before[:-1] if before and before[-1] in _DETERMINERS else before
+    if len(ws) < 2:
+        return False
+    return (ws[-1] in _OF and ws[-2] in nouns_of) or (ws[-1] in _DE and ws[-2] in nouns_de)
 
 
 def _proper(word: str) -> bool:
@@ -261,8 +307,7 @@ def _proper(word: str) -> bool:
     return len(word) > 2 and word not in EVERYDAY_WORDS and word not in _MONTHS and word not in _WEEKDAYS
 
 
-def _broad(text: str, places: list[str]) -> list[str]:
-    named = [place_key(next(g for g in m.groups() if g)) for m in _BROAD.finditer(text)]
+def _broad(named: list[tuple[str, str]], places: list[str]) -> list[str]:
     return [p for p in places if any(same_place(place_key(p), k) for k in named)]
 
 
@@ -286,7 +331,7 @@ def _toll(ws: list[str]) -> int | None:
     """The highest number of dead: "12 civilians were killed", "killing at least 12", "17 morts"."""
     best = None
     for i, w in enumerate(ws):
-        n = _number(w)
+        n = _number(w) if w.isdigit() or w in _NUMBER_WORDS else None
         if n is None or (1900 <= n <= 2100) or (i + 1 < len(ws) and ws[i + 1] in _NOT_A_TOLL):
             continue
         if _dead_after(ws, i) or _dead_before(ws, i):
