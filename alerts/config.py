@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from alerts.channels.base import Channel, ChannelContext, ChannelOptions
+from alerts.channels.base import Channel, ChannelContext, ChannelOptions, secret_url_problem
 from alerts.channels.registry import ChannelRegistry
 from wirewatch.configfile import YamlDocument, load_model, read_yaml
 from wirewatch.durations import Duration
@@ -158,10 +158,16 @@ def load_channels(path: Path | str, registry: ChannelRegistry | None = None) -> 
 
 @dataclass
 class BuiltChannels:
-    """The channels ready to send, and the ones disabled with the reason (an unset env var)."""
+    """The channels ready to send, and the ones disabled with the reason.
+
+    ``invalid`` holds those of the disabled whose secret is set but cannot
+    work (a URL that is not http(s)): a mistake ``channels check`` exits 2 for,
+    where an unset variable is a channel deliberately left off.
+    """
 
     enabled: dict[str, Channel]
     disabled: dict[str, str]
+    invalid: dict[str, str] = field(default_factory=dict)
 
     async def aclose(self) -> None:
         """Close every enabled channel's connections."""
@@ -180,12 +186,19 @@ def build_channels(
     A channel whose secret environment variable is unset is *disabled*, not
     fatal: it is logged as a warning naming the variable (never a value) and
     listed in ``disabled``; routing then sends its alerts to the default set.
+    A URL taken from the environment that is not http(s) disables it the same
+    way, and lists it in ``invalid`` too.
     """
     registry = registry or ChannelRegistry.default()
     wanted = set(only) if only is not None else None
     built = BuiltChannels({}, {})
     for options in config.channels:
         if wanted is not None and options.name not in wanted:
+            continue
+        problem = secret_url_problem(options, context.env)
+        if problem:
+            built.disabled[options.name] = built.invalid[options.name] = problem
+            log.warning("%s", problem)
             continue
         try:
             built.enabled[options.name] = registry.get(options.type).from_config(options, context)

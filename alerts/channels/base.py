@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -107,6 +108,35 @@ def require_env(env: Mapping[str, str], var: str, channel: str) -> SecretStr:
     if not value:
         raise DeliveryError(f"channel {channel!r} is disabled: environment variable {var} is not set")
     return SecretStr(value)
+
+
+def _is_http_url(value: str) -> bool:
+    # What a URL written in the file must be (``^https?://\S+$``), and a host besides.
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
+
+
+def secret_url_problem(options: ChannelOptions, env: Mapping[str, str]) -> str | None:
+    """Why a URL this channel takes from the environment cannot work, or None.
+
+    Called by ``build_channels`` for every channel once the environment is
+    known, before ``from_config``: each key ending in ``url_env``
+    (``webhook_url_env``, ``url_env``, a plug-in's own) names a variable that
+    must hold an http(s) URL, as a URL written in the file must. The reason
+    names the variable, never its value (a webhook URL carries its token).
+    An unset variable is not a problem here: ``require_env`` disables the
+    channel for that.
+    """
+    for key, var in options.model_dump().items():
+        if key.endswith("url_env") and isinstance(var, str) and env.get(var) and not _is_http_url(env[var]):
+            return (
+                f"channel {options.name!r} is disabled: "
+                f"environment variable {var} does not hold an http(s) URL"
+            )
+    return None
 
 
 class Channel(ABC):
