@@ -60,7 +60,8 @@ HOWTO = """\
    `notify` name the channels file does not define, and `watchlist apply` refuses it.
 
 A channel whose variable is unset is disabled, not fatal: `wirewatch deliver` starts, warns
-with the variable's name, and sends that channel's alerts to the `default` set.
+with the variable's name, and sends that channel's alerts to the `default` set. A variable
+that is set but holds no http(s) URL disables it the same way, and `channels check` says so.
 
 ### Slack, bot mode (each story is one thread)
 

@@ -71,16 +71,32 @@ class SlackOptions(ChannelOptions):
     """``type: slack`` block: ``webhook_url_env``, or ``token_env`` and ``channel`` (bot mode)."""
 
     type: Literal["slack"]
-    token_env: str | None = Field(default=None, pattern=_ENV)
-    #: the conversation a bot posts to: ``#name`` or an id (``C0123…``)
-    channel: str | None = Field(default=None, pattern=r"^(#[a-z0-9._-]{1,80}|[CGD][A-Z0-9]{2,30})$")
+    token_env: str | None = Field(
+        default=None,
+        pattern=_ENV,
+        description="bot mode: environment variable holding the bot token (xoxb-…)",
+    )
+    channel: str | None = Field(
+        default=None,
+        pattern=r"^(#[a-z0-9._-]{1,80}|[CGD][A-Z0-9]{2,30})$",
+        description="bot mode: the conversation to post to, `#name` or an id (C0123…)",
+    )
     # Declared after the bot keys: its check reads them.
-    webhook_url_env: str | None = Field(default=None, pattern=_ENV, validate_default=True)
-    #: bot mode: Slack's Web API (a local stand-in in tests)
-    api_url: str = Field(default="https://slack.com/api/", pattern=r"^https?://\S+/$")
-    timeout: Duration = 10.0
-    #: least seconds between two posts to this webhook or channel
-    min_interval: Duration = 1.0
+    webhook_url_env: str | None = Field(
+        default=None,
+        pattern=_ENV,
+        validate_default=True,
+        description="environment variable holding the incoming-webhook URL (it carries the token)",
+    )
+    api_url: str = Field(
+        default="https://slack.com/api/",
+        pattern=r"^https?://\S+/$",
+        description="bot mode: Slack's Web API (a local stand-in in tests)",
+    )
+    timeout: Duration = Field(default=10.0, description="longest wait for Slack's answer")
+    min_interval: Duration = Field(
+        default=1.0, description="least time between two posts to this webhook or channel"
+    )
 
     @field_validator("webhook_url_env")
     @classmethod

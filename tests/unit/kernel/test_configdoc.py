@@ -64,18 +64,7 @@ MODELS: list[type[BaseModel]] = [
 ]
 
 
-#: Slack bot mode is being written: its keys get their descriptions when it lands.
-PENDING = {"SlackOptions"}
-
-
-@pytest.mark.parametrize(
-    "model",
-    [
-        pytest.param(m, marks=pytest.mark.skip("descriptions pending")) if m.__name__ in PENDING else m
-        for m in MODELS
-    ],
-    ids=lambda m: m.__name__,
-)
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_every_key_says_what_it_does(model: type[BaseModel]) -> None:
     # A channel type's keys of every channel are documented once, under "Every channel".
     common = ChannelOptions.model_fields if model is not ChannelOptions else {}
