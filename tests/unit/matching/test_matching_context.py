@@ -272,3 +272,9 @@ def test_within_is_sentence_paragraph_or_item() -> None:
         SCOPES.replace("within: sentence}\n  - {name: paragraph", "within: line}\n  - {name: paragraph")
     )
     assert found == ["w.yaml:15: rules.within: Input should be 'sentence', 'paragraph' or 'item'"]
+
+
+def test_the_demo_capital_speaks_for_the_syrian_government(demo_engine: Engine) -> None:
+    decision = demo_engine.evaluate("Damascus denied any chemical attack in Idlib.")
+    assert decision.actors == ("Syrian government forces",)
+    assert decision.regions == ("Idlib",)
