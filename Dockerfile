@@ -13,6 +13,7 @@ COPY wirewatch ./wirewatch
 COPY ingest ./ingest
 COPY processors ./processors
 COPY alerts ./alerts
+COPY console ./console
 RUN pip wheel --no-deps -w /wheels . \
  && python -m zipfile -l /wheels/wirewatch-*.whl | grep -q 'processors/matching/_native'
 
