@@ -135,19 +135,15 @@ def up(
     extra = _demo_env(settings) if demo else {}
     console_url, extra["WIREWATCH_CONSOLE_PORT"] = _console_address(settings)
     env = child_env(bootstrap, extra)
-    services = [s for s in SERVICES if s != "console" or _missing != {"console"}]
-    if "console" not in services:
-        say("the console package is not installed (`make setup` installs it); starting without it")
-    login = _demo_login(env) if demo and "console" in services else None
+    login = _demo_login(env) if demo else None
     supervisor = Supervisor(env=env, say=say)
     failed = None
     try:
         ensure_topics(bootstrap, settings)
-        for name in services:
+        for name in SERVICES:
             supervisor.spawn(name, service_argv(name))
-        if login is not None:
-            _wait_for_console(console_url, stop)
-            print(f"console: {console_url}  login: {login}", flush=True)
+        _wait_for_console(console_url, stop)
+        print(f"console: {console_url}" + (f"  login: {login}" if login else ""), flush=True)
         say(
             f"pipeline running; alerts also go to {settings.data_dir / 'alerts.jsonl'}; "
             "Ctrl-C or SIGTERM stops it"
@@ -230,10 +226,6 @@ def _wait_for_console(url: str, stop: threading.Event, timeout_s: float = 30.0) 
             stop.wait(0.2)
 
 
-#: Service packages whose commands could not be loaded (see ``_register_services``).
-_missing: set[str] = set()
-
-
 def _register_services() -> None:
     for module in (
         "ingest.cli",
@@ -243,16 +235,7 @@ def _register_services() -> None:
         "console.cli",
         "wirewatch.observability.cli",
     ):
-        try:
-            loaded = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            # An editable install made before console/ existed does not map the new package
-            # (`make setup` re-installs it); the other commands still work meanwhile.
-            if exc.name != "console":
-                raise
-            _missing.add(exc.name)
-            continue
-        loaded.register(app)
+        importlib.import_module(module).register(app)
 
 
 _register_services()
