@@ -87,13 +87,16 @@ def stream(n_reports: int, per_day: int, seed: int = 7) -> list[dict[str, Any]]:
 
 def measure(n_reports: int, per_day: int) -> dict[str, float]:
     """Run the stream through this checkout's engine and story store; return the figures."""
+    import wirewatch
     from processors.matching import Engine
     from processors.stream.candidates import candidate_for
     from processors.stream.stories import StoryStore
     from wirewatch.records import NewsItem
     from wirewatch.watchlist import load_watchlist
 
-    engine = Engine.build(load_watchlist(REPO / "config" / "watchlist.yaml"))
+    # the watchlist of the checkout being measured: an older one may not read today's keys
+    checkout = Path(wirewatch.__file__).resolve().parents[1]
+    engine = Engine.build(load_watchlist(checkout / "config" / "watchlist.yaml"))
     items = [NewsItem.model_validate(r) for r in stream(n_reports, per_day)]
     t0 = time.perf_counter()
     candidates = [c for i in items if (c := candidate_for(i, engine.evaluate(i.text, i.lang), "v"))]

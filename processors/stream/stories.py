@@ -43,6 +43,9 @@ MAX_ITEM_IDS = 500
 MAX_PLACES = 30
 #: Fingerprints kept per story: its first report's and the latest ones'.
 MAX_PRINTS = 4
+#: Open stories a report is compared with, the most recently told first: in a hot governorate
+#: the list grows with every event, and a report of an event this many events back is rare.
+MAX_COMPARED = 48
 
 
 def _digest(*parts: str, size: int = 16) -> str:
@@ -225,14 +228,20 @@ class StoryStore:
         anchors = [k.removeprefix(prefix) for k in list(self.table.keys()) if k.startswith(prefix)]
         self.open_stories(rule, anchors, at)
 
-    def open_stories(self, rule: str, anchors: list[str], at: datetime) -> list[Story]:
-        """The stories of ``rule`` on ``anchors`` a report at ``at`` could join; older ones are dropped."""
+    def open_stories(
+        self, rule: str, anchors: list[str], at: datetime, recent: int | None = None
+    ) -> list[Story]:
+        """The stories of ``rule`` on ``anchors`` a report at ``at`` could join; older ones are dropped.
+
+        ``recent``: look only at the latest stories opened on each anchor (the sweep looks at all).
+        """
         found: dict[str, Story] = {}
         for anchor in anchors:
             key = f"index|{rule}|{anchor}"
             members: list[str] = list(self.table.get(key) or [])
-            alive = []
-            for story_key in members:
+            skipped = members[: -recent or None] if recent else []
+            alive = list(skipped)
+            for story_key in members[len(skipped) :]:
                 story = found.get(story_key)
                 if story is None:
                     data = self.table.get(f"story|{story_key}")
@@ -260,7 +269,7 @@ class StoryStore:
             self.table[key] = [*(self.table.get(key) or []), story.key]
 
     def _apply(self, c: Candidate) -> Alert | None:
-        stories = self.open_stories(c.rule, _anchors(c.regions, c.actors), c.at)
+        stories = self.open_stories(c.rule, _anchors(c.regions, c.actors), c.at, recent=MAX_COMPARED)
         story, verdict = _best(stories, c, self.policy)
         if story is None:
             story, before = _new_story(c), []
@@ -276,11 +285,15 @@ def _best(stories: list[Story], c: Candidate, policy: GroupingPolicy) -> tuple[S
     """The story ``c`` joins (None: a new one), and the verdict that says why."""
     best: tuple[Story, Verdict] | None = None
     closest = Verdict(False, -1.0, "no open story shares its region, actor and escalation")
+    compared = 0
     for story in sorted(stories, key=lambda s: (s.last, s.key), reverse=True):
         if c.item.id in story.item_ids:
             return story, Verdict(True, 1.0, "same item, updated")
+        if compared >= MAX_COMPARED:
+            continue
         if story.rule != c.rule or not set(story.families) & set(c.families) or not story.anchors_meet(c):
             continue
+        compared += 1
         verdict = assess(story, c, policy)
         if verdict.join and (best is None or verdict.score > best[1].score):
             best = (story, verdict)
