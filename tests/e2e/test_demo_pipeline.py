@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -127,3 +128,6 @@ def test_the_demo_pipeline_end_to_end(
     assert any("Idlib" in r.body for r in slack.accepted())
     assert any("Idlib" in r.body for r in smtp.accepted())
     assert "secret-token" not in log.read_text()  # the webhook URL is a secret
+    # The console came up with the pipeline, and the demo printed its address and a login once.
+    logins = re.findall(r"^console: http://127\.0\.0\.1:\d+  login: demo / \S+$", log.read_text(), re.M)
+    assert len(logins) == 1, log.read_text()[-3000:]
