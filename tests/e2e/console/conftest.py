@@ -48,9 +48,13 @@ def _failed(request: pytest.FixtureRequest) -> bool:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Chromium]:
-    """The session's one headless chromium (Debian's, by executable path)."""
+    """One headless chromium (Debian's, by executable path) for the console tests.
+
+    Package-scoped, not session-scoped: Playwright's sync API runs its own event loop in
+    this thread while it is started, and the asyncio tests that follow need it stopped.
+    """
     browser = Chromium()
     try:
         browser.start()
