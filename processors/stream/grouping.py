@@ -88,13 +88,13 @@ def assess(story: Story, c: Candidate, policy: GroupingPolicy) -> Verdict:
     contradiction = _contradiction(story, c, story_places, report_places, shared_places)
     if contradiction:
         return Verdict(False, 0.0, contradiction)
-    score, evidence = _evidence(story, c, policy, story_places, report_places, shared_places)
+    similarity = _text_similarity(story, c)
+    score, evidence = _evidence(story, c, policy, similarity, story_places, report_places, shared_places)
     if late and not (shared_places and set(sig.dates) & set(story.dates)):
         return Verdict(False, score, f"idle for {_hours(since_last)} with no shared day and place")
     same_source = c.item.source in story.sources
     needed = policy.same_source_score if same_source else policy.join_score
     said = "; ".join(evidence) or "nothing specific in common"
-    similarity = _text_similarity(story, c)
     rewritten = similarity is None or similarity >= policy.text_similarity
     if score < needed or (same_source and not rewritten):
         who = f"a new report of {c.item.source}" if same_source else "a report"
@@ -144,6 +144,7 @@ def _evidence(
     story: Story,
     c: Candidate,
     policy: GroupingPolicy,
+    similarity: float | None,
     story_places: list[str],
     report_places: list[str],
     shared: list[str],
@@ -168,7 +169,6 @@ def _evidence(
         score += 0.1
     if not (story.places or story.targets or story.dates or sig.places or sig.targets or sig.dates):
         score += 0.2  # neither names anything that could tell two events apart
-    similarity = _text_similarity(story, c)
     if similarity is not None:
         score += 0.6 * min(1.0, similarity / policy.text_similarity)
         said.append(f"text similarity {similarity:.2f}")

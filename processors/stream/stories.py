@@ -349,6 +349,6 @@ def _merge_signature(story: Story, c: Candidate) -> None:
     story.dates = _union(story.dates, sig.dates)
     if sig.toll is not None and (story.toll is None or sig.toll > story.toll):
         story.toll = sig.toll
-    story.prints = [*story.prints[:1], *story.prints[1:], [c.item.lang, c.item.source, list(sig.tokens)]]
+    story.prints = [*story.prints, [c.item.lang, c.item.source, list(sig.tokens)]]
     if len(story.prints) > MAX_PRINTS:
         story.prints = [story.prints[0], *story.prints[-(MAX_PRINTS - 1) :]]
