@@ -135,6 +135,9 @@ class Alert(Record):
     grouping: str | None = None
     #: reports the story holds, pushed or not
     report_count: int = 1
+    #: set by deliver when an action kept earlier updates back: "while snoozed: 4 reports, …",
+    #: "severity rose to critical since acknowledged by alice"
+    held_by: str | None = None
 
     @property
     def headline(self) -> str:

@@ -153,6 +153,28 @@ class Settings(BaseSettings):
         default=12.0, gt=0, le=24 * 30, description="how long a console login lasts"
     )
 
+    console_url: str | None = Field(
+        default=None,
+        description="the console's address as analysts' browsers reach it (https://wirewatch.example.org); "
+        "set, deliver puts action links in emails and Slack messages",
+    )
+    action_link_secret: SecretStr | None = Field(
+        default=None,
+        description="key signing the single-use action links of emails and Slack messages; the same "
+        "value for deliver and the console (never printed); unset = no links",
+    )
+    action_link_hours: float = Field(
+        default=72.0,
+        gt=0,
+        le=24 * 30,
+        description="how long an action link in an email or Slack message stays valid",
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        description="Slack app's signing secret: the console verifies button clicks posted to "
+        "/slack/actions with it (never printed); unset = /slack/actions refuses everything",
+    )
+
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     def kafka_client_config(self) -> dict[str, object]:

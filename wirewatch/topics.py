@@ -36,6 +36,21 @@ class Topics:
         return f"{self.prefix}.watchlist.v1"
 
     @property
+    def actions(self) -> str:
+        """Analysts' acknowledgements, snoozes, silences and marks (compacted by target)."""
+        return f"{self.prefix}.actions.v1"
+
+    @property
+    def actions_dlq(self) -> str:
+        """Action records the console could not apply (undecodable, unknown story)."""
+        return f"{self.prefix}.actions.dlq.v1"
+
+    @property
+    def receipts(self) -> str:
+        """What deliver decided per alert and channel: sent, dead, held, muted."""
+        return f"{self.prefix}.receipts.v1"
+
+    @property
     def items_dlq(self) -> str:
         """Item records the processor could not decode or handle."""
         return f"{self.prefix}.items.dlq.v1"
@@ -97,6 +112,19 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
             1,
             {"cleanup.policy": "compact", "min.compaction.lag.ms": "0", "retention.ms": "-1"},
         ),
+        # Actions: compacted by target, so the state that holds survives forever; superseded
+        # records are kept 30 days first, so a rebuilt console still shows a month of audit log.
+        TopicSpec(
+            t.actions,
+            1,
+            {
+                "cleanup.policy": "compact",
+                "min.compaction.lag.ms": str(30 * 24 * HOUR_MS),
+                "retention.ms": "-1",
+            },
+        ),
+        TopicSpec(t.actions_dlq, 1, {"retention.ms": str(30 * 24 * HOUR_MS)}),
+        TopicSpec(t.receipts, p, {"retention.ms": str(30 * 24 * HOUR_MS)}),
         TopicSpec(t.items_dlq, 1, {"retention.ms": str(30 * 24 * HOUR_MS)}),
         TopicSpec(t.deliveries_dlq, 1, {"retention.ms": "-1"}),
     ]
