@@ -319,6 +319,10 @@ class Store:
         rows = [_row(r) for r in self.db.execute(sql, [*args, size + 1, (page - 1) * size])]
         return Page(rows[:size], page, size, len(rows) > size)
 
+    def last_seq(self) -> int:
+        """The store's position: every revision stored later has a greater ``seq``."""
+        return int(self.db.execute("SELECT coalesce(max(seq), 0) FROM alerts").fetchone()[0])
+
     def alerts_after(
         self, alert_id: str, flt: AlertFilter = AlertFilter(), limit: int = 200
     ) -> list[dict[str, Any]]:
@@ -326,12 +330,19 @@ class Store:
 
         Empty when ``alert_id`` is not stored: nothing to say what came after it.
         """
+        found = self.db.execute("SELECT seq FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
+        return self.alerts_since(int(found[0]), flt, limit) if found else []
+
+    def alerts_since(
+        self, seq: int, flt: AlertFilter = AlertFilter(), limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Revisions stored after position ``seq`` (``last_seq``), oldest first, matching ``flt``."""
         where, args = self._where(flt)
         sql = (
-            "SELECT * FROM alerts WHERE seq > (SELECT seq FROM alerts WHERE alert_id = ?) "  # noqa: S608
-            f"AND {' AND '.join(where) or '1'} ORDER BY seq LIMIT ?"
+            f"SELECT * FROM alerts WHERE seq > ? AND {' AND '.join(where) or '1'} "  # noqa: S608
+            "ORDER BY seq LIMIT ?"
         )
-        return [_row(r) for r in self.db.execute(sql, [alert_id, *args, limit])]
+        return [_row(r) for r in self.db.execute(sql, [seq, *args, limit])]
 
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         r = self.db.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()

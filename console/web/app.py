@@ -419,6 +419,9 @@ def create_app(console: Console) -> FastAPI:
     def listing(request: Request, template: str, q: str | None, **extra: Any) -> HTMLResponse:
         flt = parse_filter(request.query_params, q=q)
         number = _page_number(request.query_params)
+        # read before the rows: the live feed replays whatever is stored after it, so an alert
+        # stored between this page's query and its EventSource connecting is not missed
+        cursor = console.store.last_seq()
         page = console.store.alerts(flt, page=number, size=PAGE_SIZE) if q is None or q.strip() else None
         params = request.query_params
         return render(
@@ -429,6 +432,7 @@ def create_app(console: Console) -> FastAPI:
             q=q or "",
             params=params,
             live=number == 1,
+            cursor=cursor,
             prev_query=_query_with(params, page=number - 1) if number > 1 else None,
             next_query=_query_with(params, page=number + 1) if page and page.has_next else None,
             **extra,
@@ -467,8 +471,16 @@ def create_app(console: Console) -> FastAPI:
         flt = parse_filter(request.query_params)
         row = env.get_template("_alert_row.html")
         queue = console.hub.subscribe()
-        # EventSource reconnects with the id of the last event it saw: what came after, first
-        missed = console.store.alerts_after(request.headers.get("last-event-id", ""), flt)
+        # EventSource reconnects with the id of the last event it saw, and first connects with
+        # the store position the page was rendered at (?cursor=): what came after, first
+        last_seen = request.headers.get("last-event-id", "")
+        cursor = request.query_params.get("cursor", "")
+        if last_seen:
+            missed = console.store.alerts_after(last_seen, flt)
+        elif cursor.isdigit() and len(cursor) < 19:
+            missed = console.store.alerts_since(int(cursor), flt)
+        else:
+            missed = []
 
         def event(stored: dict[str, Any]) -> str:
             data = {

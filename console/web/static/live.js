@@ -39,6 +39,11 @@
 
   var params = new URLSearchParams(window.location.search);
   params.delete("page");
+  // what was stored after this page was rendered comes first (reconnects use Last-Event-ID)
+  var cursor = table.getAttribute("data-cursor");
+  if (cursor) {
+    params.set("cursor", cursor);
+  }
   var query = params.toString();
   var source = new EventSource("/events" + (query ? "?" + query : ""));
 

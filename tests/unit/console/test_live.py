@@ -113,3 +113,31 @@ async def test_a_reconnect_gets_what_it_missed(session: httpx.AsyncClient, conso
         create_app(console), await cookie_of(session), last_event_id="al-a-0", until=lambda e: len(e) >= 2
     )
     assert [e["alert_id"] for e in events] == ["al-b-0", "al-c-0"]
+
+
+async def test_a_first_connect_gets_what_was_stored_since_the_page(
+    session: httpx.AsyncClient, console: Console
+) -> None:
+    console.store.add(make_alert("old"))
+    page = await session.get("/")
+    cursor = page.text.split('data-cursor="', 1)[1].split('"', 1)[0]
+    assert cursor == str(console.store.last_seq())
+    # stored after the page was rendered, before its EventSource connected: not published again
+    console.store.add(make_alert("between"))
+    events = await read_events(create_app(console), await cookie_of(session), query=f"cursor={cursor}")
+    assert [e["alert_id"] for e in events] == ["al-between-0"]
+
+
+async def test_a_junk_cursor_replays_nothing(session: httpx.AsyncClient, console: Console) -> None:
+    console.store.add(make_alert("old"))
+    late = make_alert("late")
+
+    def publish() -> None:
+        console.store.add(late)
+        console.hub.publish(late)
+
+    for junk in ("-1", "abc", "9" * 30):
+        events = await read_events(
+            create_app(console), await cookie_of(session), query=f"cursor={junk}", then=publish
+        )
+        assert [e["alert_id"] for e in events] == ["al-late-0"]
