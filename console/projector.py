@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ from wirewatch.records import Alert
 log = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY_S = 30.0
+#: seconds between looks for partitions added to the topic (they are then read from the start)
+PARTITION_CHECK_S = 30.0
 
 
 class Hub:
@@ -76,6 +79,7 @@ class Projector:
     #: read from its beginning on every start, for the spellings search learns (None: not read)
     watchlist_topic: str | None = None
     batch: int = 500
+    partition_check_s: float = PARTITION_CHECK_S
     status: Status = field(default_factory=Status)
 
     async def run(self) -> None:
@@ -147,7 +151,12 @@ class Projector:
             log.info(
                 "projecting %s from %s", self.topic, {tp.partition: stored.get(tp.partition) for tp in tps}
             )
+            checked = time.monotonic()
             while True:
+                if time.monotonic() - checked >= self.partition_check_s:
+                    checked = time.monotonic()
+                    if await self._repartitioned(consumer, partitions):
+                        return  # ``run`` follows again, with every partition assigned
                 fetched = await consumer.getmany(timeout_ms=500, max_records=self.batch)
                 records = []
                 for tp, batch in fetched.items():
@@ -166,6 +175,16 @@ class Projector:
                     log.info("caught up with %s: %d revisions stored", self.topic, self.store.count())
         finally:
             await consumer.stop()
+
+    async def _repartitioned(self, consumer: Any, known: set[int]) -> bool:
+        await consumer._client.force_metadata_update()
+        now = consumer.partitions_for_topic(self.topic) or set()
+        if now - known:
+            log.info(
+                "%s gained partitions %s; following them from their start", self.topic, sorted(now - known)
+            )
+            return True
+        return False
 
     @staticmethod
     async def _reached(consumer: Any, tp: Any, end: int) -> bool:

@@ -283,3 +283,44 @@ async def test_the_live_feed_pushes_new_revisions(kafka_settings: Settings, tmp_
         with contextlib.suppress(asyncio.CancelledError):
             await server
         sock.close()
+
+
+async def test_partitions_added_to_the_topic_are_followed(kafka_settings: Settings, tmp_path: Path) -> None:
+    from kafka.admin import NewPartitions
+
+    from wirewatch.topics import admin_client
+
+    store = Store(tmp_path / "console.db")
+    topic = Topics(kafka_settings.topic_prefix).alerts
+    await produce(kafka_settings, [alert("st-a", 0)])
+    projector = Projector(
+        bootstrap=kafka_settings.kafka_bootstrap or "",
+        topic=topic,
+        store=store,
+        hub=Hub(),
+        partition_check_s=0.5,
+    )
+    task = asyncio.create_task(projector.run())
+    try:
+        await until(lambda: store.count() == 1, what="the first revision", state=projector.status)
+        admin = admin_client(kafka_settings.kafka_bootstrap or "", kafka_settings)
+        try:
+            admin.create_partitions({topic: NewPartitions(total_count=4)})
+        finally:
+            admin.close()
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap, acks="all")
+        await producer.start()
+        try:
+            for partition in (2, 3):
+                late = alert(f"st-p{partition}", 0)
+                await producer.send_and_wait(topic, late.to_bytes(), key=b"k", partition=partition)
+        finally:
+            await producer.stop()
+        await until(
+            lambda: store.count() == 3, what="revisions on the new partitions", state=projector.status
+        )
+        assert {2, 3} <= set(store.offsets(topic))
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
