@@ -4,7 +4,10 @@ Keyed by ``(alert_id, channel)``; a row's status is
 
 - ``sent``: delivered (directly, folded, or in a digest) — never sent again;
 - ``dead``: dead-lettered after its attempts — ``dlq replay`` may send it;
-- ``digest``: waiting in ``digest_queue`` for its channel's next digest.
+- ``digest``: waiting in ``digest_queue`` for its channel's next digest;
+- ``held``: kept back by a snooze or an acknowledgement (``held_alerts`` keeps it for the
+  summary pushed when the hold ends; the pushed one becomes ``sent``);
+- ``muted``: kept back by a silence — never pushed.
 
 The loop writes a row right after the remote accepted the message and
 before the Kafka offset is committed, so a restart re-reads uncommitted
@@ -28,11 +31,13 @@ import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from alerts.holds import StoryView
 from wirewatch.records import Alert
 
-SENT, DEAD, DIGEST = "sent", "dead", "digest"
+SENT, DEAD, DIGEST, HELD, MUTED = "sent", "dead", "digest", "held", "muted"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -54,6 +59,27 @@ CREATE TABLE IF NOT EXISTS digest_queue (
     queued_at REAL NOT NULL,
     UNIQUE (channel, alert_id)
 );
+CREATE TABLE IF NOT EXISTS held_alerts (
+    channel    TEXT NOT NULL,
+    story_key  TEXT NOT NULL,
+    alert_id   TEXT NOT NULL,
+    revision   INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    alert      BLOB NOT NULL,
+    held_at    REAL NOT NULL,
+    PRIMARY KEY (channel, alert_id)
+);
+CREATE INDEX IF NOT EXISTS held_by_story ON held_alerts (channel, story_key, revision);
+CREATE TABLE IF NOT EXISTS pushes (
+    channel    TEXT NOT NULL,
+    story_key  TEXT NOT NULL,
+    alert_id   TEXT NOT NULL,
+    severity   TEXT NOT NULL,
+    pushed_at  REAL NOT NULL,
+    alert      BLOB NOT NULL,
+    PRIMARY KEY (channel, alert_id)
+);
+CREATE INDEX IF NOT EXISTS pushes_by_story ON pushes (channel, story_key, pushed_at);
 CREATE TABLE IF NOT EXISTS digest_state (
     channel    TEXT PRIMARY KEY,
     last_flush REAL NOT NULL
@@ -110,7 +136,7 @@ class Ledger:
         self._db.close()
 
     def status(self, alert_id: str, channel: str) -> str | None:
-        """``sent``, ``dead``, ``digest`` or None (never seen)."""
+        """``sent``, ``dead``, ``digest``, ``held``, ``muted`` or None (never seen)."""
         row = self._db.execute(
             "SELECT status FROM deliveries WHERE alert_id = ? AND channel = ?", (alert_id, channel)
         ).fetchone()
@@ -127,11 +153,83 @@ class Ledger:
         )
 
     def mark_sent(self, alerts: Sequence[Alert], channel: str, attempts: int = 1) -> None:
-        """``alerts`` reached ``channel``; also removes them from its digest queue."""
+        """``alerts`` reached ``channel``; also removes them from its digest queue.
+
+        Each is recorded as its story's latest push, and the story's updates held up to its
+        revision are released (their summary went with it).
+        """
+        now = time.time()
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
             self._mark(alerts, channel, SENT, attempts, "")
             self._unqueue(alerts, channel)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO pushes (channel, story_key, alert_id, severity, pushed_at, alert) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(channel, a.story_key, a.alert_id, a.severity, now, a.to_bytes()) for a in alerts],
+            )
+            self._db.executemany(
+                "DELETE FROM held_alerts WHERE channel = ? AND story_key = ? AND revision <= ?",
+                [(channel, a.story_key, a.revision) for a in alerts],
+            )
+
+    def mark_held(self, alert: Alert, channel: str, kind: str, reason: str) -> bool:
+        """``alert`` is kept back on ``channel`` (by ``kind``: snoozed, acknowledged); False if settled."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            if self.status(alert.alert_id, channel) not in (None, HELD):
+                return False
+            self._mark([alert], channel, HELD, 0, reason)
+            self._db.execute(
+                "INSERT OR REPLACE INTO held_alerts (channel, story_key, alert_id, revision, kind, alert, "
+                "held_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    channel,
+                    alert.story_key,
+                    alert.alert_id,
+                    alert.revision,
+                    kind,
+                    alert.to_bytes(),
+                    time.time(),
+                ),
+            )
+        return True
+
+    def mark_muted(self, alert: Alert, channel: str, reason: str) -> bool:
+        """``alert`` is muted on ``channel`` by a silence; False if it was already settled."""
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            if self.status(alert.alert_id, channel) is not None:
+                return False
+            self._mark([alert], channel, MUTED, 0, reason)
+        return True
+
+    def story_view(self, channel: str, story_key: str) -> StoryView:
+        """The pushes of a story on ``channel`` and its updates held since (for ``holds.decide``)."""
+        pushed = self._db.execute(
+            "SELECT pushed_at, severity FROM pushes WHERE channel = ? AND story_key = ? ORDER BY pushed_at",
+            (channel, story_key),
+        ).fetchall()
+        last = self._db.execute(
+            "SELECT alert FROM pushes WHERE channel = ? AND story_key = ? ORDER BY pushed_at DESC LIMIT 1",
+            (channel, story_key),
+        ).fetchone()
+        held = self._db.execute(
+            "SELECT alert, kind FROM held_alerts WHERE channel = ? AND story_key = ? ORDER BY revision",
+            (channel, story_key),
+        ).fetchall()
+        return StoryView(
+            pushed=[(datetime.fromtimestamp(at, UTC), sev) for at, sev in pushed],
+            last_pushed=Alert.from_bytes(last[0]) if last else None,
+            held=[(Alert.from_bytes(blob), kind) for blob, kind in held],
+        )
+
+    def held_stories(self) -> list[tuple[str, str]]:
+        """Every (channel, story key) with held updates: what the release timer looks at."""
+        rows = self._db.execute(
+            "SELECT DISTINCT channel, story_key FROM held_alerts ORDER BY 1, 2"
+        ).fetchall()
+        return [(str(c), str(s)) for c, s in rows]
 
     def mark_dead(self, alerts: Sequence[Alert], channel: str, reason: str, attempts: int) -> None:
         """``alerts`` were dead-lettered for ``channel`` with ``reason``."""
@@ -150,7 +248,7 @@ class Ledger:
         """Keep ``alert`` for ``channel``'s next digest; False if it is already queued or settled."""
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            if self.status(alert.alert_id, channel) is not None:
+            if self.status(alert.alert_id, channel) not in (None, HELD):
                 return False
             self._mark([alert], channel, DIGEST, 0, "")
             self._db.execute(

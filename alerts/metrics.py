@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 from alerts.channels.base import Delivery
+from wirewatch.actions import ACTION_KINDS
 from wirewatch.records import Alert, utcnow
 
 #: deliveries_total{outcome}: sent | dead_lettered | duplicate | filtered | digested | rerouted
@@ -44,11 +45,20 @@ class AlertsMetrics:
     channel_enabled: Gauge
     records: Counter
     in_flight: Gauge
+    held: Counter
+    released: Counter
+    silences_active: Gauge
+    actions: Counter
+    actions_undecodable: Counter
+    actions_lagging: Counter
+    receipts_failed: Counter
 
     def __post_init__(self) -> None:
         # Dead-lettered records must read 0, not "no data", until the first one.
         for result in RECORD_RESULTS:
             self.records.labels(result)
+        for kind in ACTION_KINDS:
+            self.actions.labels(kind)
 
     @classmethod
     def create(cls, registry: CollectorRegistry = REGISTRY) -> AlertsMetrics:
@@ -128,6 +138,44 @@ class AlertsMetrics:
             in_flight=Gauge(
                 "wirewatch_delivery_in_flight_records",
                 "Alert records read but not yet settled on every channel",
+                registry=r,
+            ),
+            held=Counter(
+                "wirewatch_deliver_held_total",
+                "Alerts kept back per channel by reason (acknowledged | snoozed | silenced)",
+                ["channel", "reason"],
+                registry=r,
+            ),
+            released=Counter(
+                "wirewatch_deliver_released_total",
+                "Held updates pushed with their summary when the hold ended, per channel",
+                ["channel"],
+                registry=r,
+            ),
+            silences_active=Gauge(
+                "wirewatch_silences_active",
+                "Silences in force now, as deliver reads the actions topic",
+                registry=r,
+            ),
+            actions=Counter(
+                "wirewatch_deliver_actions_total",
+                "Action records deliver read from the actions topic, by kind",
+                ["kind"],
+                registry=r,
+            ),
+            actions_undecodable=Counter(
+                "wirewatch_deliver_actions_undecodable_total",
+                "Action records deliver could not decode (skipped)",
+                registry=r,
+            ),
+            actions_lagging=Counter(
+                "wirewatch_deliver_actions_lagging_total",
+                "Batches routed before the actions topic was read to its end (it did not answer in time)",
+                registry=r,
+            ),
+            receipts_failed=Counter(
+                "wirewatch_deliver_receipts_failed_total",
+                "Receipts deliver could not publish after its retries (dropped; the ledger keeps them)",
                 registry=r,
             ),
         )

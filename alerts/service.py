@@ -4,12 +4,18 @@ How a record travels:
 
 1. read with aiokafka (``enable_auto_commit=False``), decoded as ``Alert``
    (an undecodable record is dead-lettered and skipped);
-2. routed (``alerts.routing``) to its channels; each gets a ``Job`` on its
-   lane (immediate) or in its digest queue (ledger);
+2. routed (``alerts.routing``) to its channels, then passed through the
+   ``HoldGate`` (``alerts.gate``), which applies the analysts' actions read by
+   the ``ActionFollower`` (``alerts.actions``; synced to the actions topic's
+   end before each batch): held or muted alerts are recorded in the ledger and
+   stop there; the others get a ``Job`` on their lane (immediate) or in their
+   digest queue (ledger);
 3. each lane sends in order with retries, then records the outcome: ledger
    ``sent``, or DLQ + ledger ``dead``;
 4. once every delivery of a record is settled, its offset may be committed
-   (``alerts.offsets``); commits happen after each poll.
+   (``alerts.offsets``); commits happen after each poll;
+5. every decision is published as a ``Receipt`` (``alerts.receipts``), and
+   about every second the gate releases the stories whose snooze has ended.
 
 A crash at any point re-reads the uncommitted records; the ledger skips
 what was already sent. Reading pauses while too many records are in flight
@@ -28,15 +34,20 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from alerts.actions import START_TIMEOUT_S, ActionFollower
 from alerts.channels.base import ChannelContext
 from alerts.channels.registry import ChannelRegistry
 from alerts.config import BuiltChannels, ChannelsConfig, build_channels, load_channels
 from alerts.digest import DigestLane
 from alerts.dlq import DeadLetter, DeadLetterSink, letters_for, undecodable
+from alerts.gate import HoldGate
+from alerts.holds import ActionState
 from alerts.lanes import Closing, Job, Lane, Sender
 from alerts.ledger import DEAD, SENT, Ledger
 from alerts.metrics import AlertsMetrics
 from alerts.offsets import OffsetTracker
+from alerts.receipts import ReceiptSink
+from alerts.render.links import ActionLinks
 from alerts.routing import Router
 from alerts.throttle import RateLimiter
 from wirewatch.errors import BrokerError, RecordError
@@ -51,6 +62,8 @@ MAX_IN_FLIGHT = 5000
 #: seconds lanes get to finish the send in progress when the service stops
 STOP_GRACE_S = 15.0
 POLL_MS = 200
+#: seconds between two looks for snoozes that have ended
+RELEASE_EVERY_S = 1.0
 
 StopFlag = asyncio.Event | threading.Event
 
@@ -58,10 +71,20 @@ StopFlag = asyncio.Event | threading.Event
 class LedgerSettler:
     """Records outcomes: ledger first for success; DLQ then ledger for failures; metrics."""
 
-    def __init__(self, ledger: Ledger, sink: DeadLetterSink, metrics: AlertsMetrics):
+    def __init__(
+        self,
+        ledger: Ledger,
+        sink: DeadLetterSink,
+        metrics: AlertsMetrics,
+        receipts: ReceiptSink | None = None,
+        releases: set[tuple[str, str]] | None = None,
+    ):
         self.ledger = ledger
         self.sink = sink
         self.metrics = metrics
+        self.receipts = receipts
+        #: (alert id, channel) pushed as the release of a hold (their receipt says ``released``)
+        self.releases = releases if releases is not None else set()
 
     def already(self, alert_id: str, channel: str) -> bool:
         return self.ledger.status(alert_id, channel) in (SENT, DEAD)
@@ -72,6 +95,10 @@ class LedgerSettler:
         self.ledger.mark_sent(alerts, channel, attempts)
         for alert, when in zip(alerts, read_at, strict=True):
             self.metrics.delivered(channel, alert, when)
+            if self.receipts is not None:
+                released = (alert.alert_id, channel) in self.releases
+                self.releases.discard((alert.alert_id, channel))
+                self.receipts.publish(alert, channel, "released" if released else "sent", alert.held_by or "")
             log.info(
                 "delivered %s (story %s rev %d) to %s",
                 alert.alert_id,
@@ -83,6 +110,9 @@ class LedgerSettler:
     async def dead(self, channel: str, alerts: Sequence[Alert], reason: str, attempts: int) -> None:
         await self.sink.publish(letters_for(alerts, channel, reason, attempts))
         self.ledger.mark_dead(alerts, channel, reason, attempts)
+        for alert in alerts:
+            if self.receipts is not None:
+                self.receipts.publish(alert, channel, "dead", reason)
         self.metrics.deliveries.labels(channel, "dead_lettered").inc(len(alerts))
         self.metrics.dlq_size.labels(channel).inc(len(alerts))
         log.error("dead-lettered %d alert(s) for %s: %s", len(alerts), channel, reason)
@@ -112,6 +142,8 @@ class DeliveryService:
         ledger: Ledger,
         sink: DeadLetterSink,
         metrics: AlertsMetrics,
+        state: ActionState | None = None,
+        receipts: ReceiptSink | None = None,
     ):
         self.config = config
         self.built = built
@@ -121,7 +153,9 @@ class DeliveryService:
         self.closing = Closing()
         self.tracker: OffsetTracker[Any] = OffsetTracker()
         self.router = Router(config, built.enabled, built.disabled)
-        self.settler = LedgerSettler(ledger, sink, metrics)
+        self.gate = HoldGate(config, ledger, state or ActionState(), metrics, receipts)
+        self.settler = LedgerSettler(ledger, sink, metrics, receipts, self.gate.release_ids)
+        self._next_release = 0.0
         sender = Sender(config.retry, RateLimiter(), self.settler, metrics, self.closing)
         self.lanes: dict[str, Lane | DigestLane] = {}
         for name, channel in built.enabled.items():
@@ -169,11 +203,30 @@ class DeliveryService:
             await self._skip(partition, offset, letter, "unroutable")
             return
         self.metrics.records.labels("ok").inc()
-        self.tracker.add(partition, offset, len(route.targets))
+        admitted = [(name, self.gate.admit(alert, name)) for name in route.targets]
+        jobs = [(name, a) for name, a in admitted if a is not None]
+        self.tracker.add(partition, offset, len(jobs))
         now = time.monotonic()
-        for name in route.targets:
-            self.lanes[name].put(Job(alert, partial(self.tracker.settle, partition, offset), now))
+        for name, admitted_alert in jobs:
+            settle = partial(
+                self._settled, name, admitted_alert, partial(self.tracker.settle, partition, offset)
+            )
+            self.lanes[name].put(Job(admitted_alert, settle, now))
         self.metrics.in_flight.set(self.tracker.in_flight())
+
+    def _settled(self, channel: str, alert: Alert, then: Any = None) -> None:
+        self.gate.settled(channel, alert)
+        if then is not None:
+            then()
+
+    def release_due(self) -> None:
+        """Queue the release of every story whose hold ended (at most once per ``RELEASE_EVERY_S``)."""
+        now = time.monotonic()
+        if now < self._next_release:
+            return
+        self._next_release = now + RELEASE_EVERY_S
+        for name, alert in self.gate.releases(set(self.lanes)):
+            self.lanes[name].put(Job(alert, partial(self._settled, name, alert), None))
 
     def start_lanes(self) -> list[asyncio.Task[None]]:
         """One task per channel."""
@@ -192,7 +245,13 @@ class DeliveryService:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _consume(service: DeliveryService, consumer: Any, stop: StopFlag, topic: str) -> None:
+async def _consume(
+    service: DeliveryService,
+    consumer: Any,
+    stop: StopFlag,
+    topic: str,
+    follower: ActionFollower | None = None,
+) -> None:
     paused = False
     while not stop.is_set():
         busy = service.tracker.in_flight() >= MAX_IN_FLIGHT
@@ -202,10 +261,13 @@ async def _consume(service: DeliveryService, consumer: Any, stop: StopFlag, topi
             paused = busy
             log.warning("reading %s: %s in-flight records", "paused" if busy else "resumed", MAX_IN_FLIGHT)
         batches = await consumer.getmany(timeout_ms=POLL_MS, max_records=500)
+        if batches and follower is not None:
+            await follower.sync()  # every action produced before this batch was read applies to it
         for tp, records in batches.items():
             for record in records:
                 await service.handle(tp, record.offset, record.value, topic)
         await _commit(service, consumer)
+        service.release_due()
         service.metrics.in_flight.set(service.tracker.in_flight())
 
 
@@ -267,7 +329,9 @@ async def run_deliver(
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger(name).level))
     topics = Topics.from_settings(settings)
     metrics = metrics or AlertsMetrics.create()
-    context = ChannelContext(os.environ if env is None else env, settings.data_dir)
+    context = ChannelContext(
+        os.environ if env is None else env, settings.data_dir, ActionLinks.from_settings(settings)
+    )
     built = build_channels(channels, context, registry)
     ledger = Ledger.open(settings.data_dir)
     kafka = {"bootstrap_servers": settings.kafka_bootstrap, **settings.kafka_client_config()}
@@ -279,23 +343,39 @@ async def run_deliver(
         max_poll_interval_ms=600_000,
         **kafka,
     )
+    follower = ActionFollower(
+        settings.kafka_bootstrap, topics.actions, metrics, settings.kafka_client_config()
+    )
+    receipts = ReceiptSink(producer, topics.receipts, metrics)
     service = DeliveryService(
-        channels, built, ledger, DeadLetterSink(producer, topics.deliveries_dlq), metrics
+        channels,
+        built,
+        ledger,
+        DeadLetterSink(producer, topics.deliveries_dlq),
+        metrics,
+        follower.state,
+        receipts,
     )
     log.info("channels: %s", _describe_channels(channels, built))
     tasks: list[asyncio.Task[None]] = []
     try:
         try:
             await producer.start()
+            await follower.start()
             consumer.subscribe([topics.alerts], listener=_rebalance_listener(service, consumer))
             await consumer.start()
         except KafkaError as exc:
             raise BrokerError(f"Kafka at {settings.kafka_bootstrap} does not answer: {exc}") from None
+        # Every action already on the topic applies to the first alert read.
+        await follower.sync(START_TIMEOUT_S)
+        receipts.start()
         tasks = service.start_lanes()
         log.info("delivering %s with group %s", topics.alerts, topics.deliver_group)
-        await _consume(service, consumer, stop, topics.alerts)
+        await _consume(service, consumer, stop, topics.alerts, follower)
     finally:
         await service.stop_lanes(tasks)
+        await receipts.stop()
+        await follower.stop()
         try:
             await _commit(service, consumer)
         finally:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from alerts.render.links import ActionLinks
 from wirewatch.durations import Duration
 from wirewatch.errors import DeliveryError
 from wirewatch.records import Alert, Severity
@@ -50,6 +51,10 @@ class ChannelOptions(BaseModel):
     digest: Duration | None = Field(
         default=None, description="send one message listing the alerts of each interval instead of one each"
     )
+    never_mute: bool = Field(
+        default=False,
+        description="a critical alert is sent here even when a silence matches it, unless an admin made it",
+    )
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class ChannelContext:
     env: Mapping[str, str] = field(default_factory=dict)
     #: relative paths in channel blocks (the ``file`` channel) are under it
     data_dir: Path = Path("var")
+    #: the console's action links (Slack, email); none configured by default
+    links: ActionLinks = field(default_factory=ActionLinks)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from alerts.channels.base import (
 )
 from alerts.ledger import Thread, Threads
 from alerts.render import email as render
+from alerts.render.links import ActionLinks
 from alerts.render.text import clean
 from wirewatch.durations import Duration
 from wirewatch.records import Alert
@@ -102,8 +103,10 @@ class EmailChannel(Channel):
         username: str | None = None,
         password: SecretStr | None = None,
         threads: Threads | None = None,
+        links: ActionLinks | None = None,
     ):
         super().__init__(options)
+        self._links = links or ActionLinks()
         self._options = options
         self._host = host
         self._username = username
@@ -121,7 +124,7 @@ class EmailChannel(Channel):
             username = require_env(context.env, options.username_env, options.name).get_secret_value()
         if options.password_env:
             password = require_env(context.env, options.password_env, options.name)
-        return cls(options, host, username, password, Threads.of(context.data_dir))
+        return cls(options, host, username, password, Threads.of(context.data_dir), context.links)
 
     def story_message_id(self, story_key: str) -> str:
         """The ``Message-ID`` of a story's first email on this channel (what its updates reply to)."""
@@ -185,8 +188,9 @@ class EmailChannel(Channel):
             subject = render.reply_subject(thread.subject)
         else:
             subject = render.subject(alert)
+        links = self._links.actions(alert, self.name)
         message = self._message(
-            subject, render.text_body(alert), render.html_body(alert), [alert.alert_id], story
+            subject, render.text_body(alert, links), render.html_body(alert, links), [alert.alert_id], story
         )
         delivery = await self._deliver(message)
         if delivery.ok and story is not None and thread is None and self._threads is not None:

@@ -52,6 +52,7 @@ from alerts.channels.base import (
 )
 from alerts.ledger import Thread, Threads
 from alerts.render import slack as render
+from alerts.render.links import ActionLinks
 from alerts.render.text import clean
 from wirewatch.durations import Duration
 from wirewatch.records import Alert
@@ -80,6 +81,12 @@ class SlackOptions(ChannelOptions):
         default=None,
         pattern=r"^(#[a-z0-9._-]{1,80}|[CGD][A-Z0-9]{2,30})$",
         description="bot mode: the conversation to post to, `#name` or an id (C0123…)",
+    )
+    signing_secret_env: str | None = Field(
+        default=None,
+        pattern=_ENV,
+        description="bot mode: environment variable of the Slack app's signing secret, read by the "
+        "console; set, messages carry Acknowledge / Snooze / Not relevant / Mute buttons",
     )
     # Declared after the bot keys: its check reads them.
     webhook_url_env: str | None = Field(
@@ -114,6 +121,10 @@ class SlackOptions(ChannelOptions):
                 "slack_mode",
                 "give webhook_url_env (incoming webhook) or token_env and channel (bot), not both",
             )
+        if self.signing_secret_env is not None and self.token_env is None:
+            raise PydanticCustomError(
+                "slack_mode", "signing_secret_env is for bot mode (buttons): give token_env and channel"
+            )
         if bot and (self.token_env is None or self.channel is None):
             raise PydanticCustomError("slack_mode", "a Slack bot needs both token_env and channel")
         return self
@@ -143,8 +154,10 @@ class SlackChannel(Channel):
         *,
         token: SecretStr | None = None,
         threads: Threads | None = None,
+        links: ActionLinks | None = None,
     ):
         super().__init__(options)
+        self._links = links or ActionLinks()
         self._options = options
         self._url = url
         self._token = token
@@ -167,9 +180,11 @@ class SlackChannel(Channel):
         assert isinstance(options, SlackOptions)
         if options.token_env:
             token = require_env(context.env, options.token_env, options.name)
-            return cls(options, token=token, threads=Threads.of(context.data_dir))
+            return cls(options, token=token, threads=Threads.of(context.data_dir), links=context.links)
         assert options.webhook_url_env
-        return cls(options, require_env(context.env, options.webhook_url_env, options.name))
+        return cls(
+            options, require_env(context.env, options.webhook_url_env, options.name), links=context.links
+        )
 
     @property
     def rate_key(self) -> str:
@@ -181,10 +196,23 @@ class SlackChannel(Channel):
             seed = f"{self._token.get_secret_value()}\n{self._options.channel}"
         return "slack:" + hashlib.sha256(seed.encode()).hexdigest()[:16]
 
+    def _with_controls(self, alert: Alert, payload: dict[str, Any]) -> dict[str, Any]:
+        """``payload`` with the action buttons (bot with a signing secret) or links (webhook)."""
+        if self._bot is not None:
+            if not self._options.signing_secret_env:
+                return payload
+            block = render.action_buttons(alert, self._links.mute_url(alert))
+        else:
+            links = self._links.actions(alert, self.name)
+            if not links:
+                return payload
+            block = render.action_links(links)
+        return {**payload, "blocks": [*payload["blocks"], block]}
+
     async def send(self, alert: Alert) -> Delivery:
         if self._bot is not None:
             return await self._tell(alert)
-        return await self._post(render.alert_payload(alert))
+        return await self._post(self._with_controls(alert, render.alert_payload(alert)))
 
     async def send_batch(self, alerts: Sequence[Alert], *, digest: bool = False) -> Delivery:
         if len(alerts) == 1 and not digest:
@@ -229,11 +257,12 @@ class SlackChannel(Channel):
         thread = self._threads.thread(self.name, alert.story_key) if alert.story_key else None
         if thread is None:
             # Revision 0, or the first revision this channel sees (earlier ones were filtered).
-            outcome = await self._post_once(alert.alert_id, render.alert_payload(alert), alert)
+            payload = self._with_controls(alert, render.alert_payload(alert))
+            outcome = await self._post_once(alert.alert_id, payload, alert)
             if isinstance(outcome, Delivery):
                 return outcome
             return Delivery.sent(self.name)
-        reply = render.thread_reply(alert)
+        reply = self._with_controls(alert, render.thread_reply(alert))
         outcome = await self._post_once(alert.alert_id, reply, alert, thread)
         if isinstance(outcome, Delivery):
             return outcome

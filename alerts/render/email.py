@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from html import escape
 
 from alerts.render import text as t
+from alerts.render.links import ActionLink
 from wirewatch.records import Alert, severity_rank
 
 SUBJECT_MAX = 180
@@ -41,9 +42,11 @@ def digest_subject(alerts: Sequence[Alert]) -> str:
     return t.cap(f"{text} (Wirewatch digest)", SUBJECT_MAX)
 
 
-def text_body(alert: Alert) -> str:
-    """The text/plain part of one alert."""
-    return t.text_body(alert) + "\n"
+def text_body(alert: Alert, links: Sequence[ActionLink] = ()) -> str:
+    """The text/plain part of one alert, with the console's action links if any."""
+    shown = [f"{a.label}: {a.url}" for a in links if t.safe_url(a.url)]
+    tail = "\n\nAct on this story in the console:\n" + "\n".join(shown) if shown else ""
+    return t.text_body(alert) + tail + "\n"
 
 
 def digest_text(alerts: Sequence[Alert]) -> str:
@@ -67,6 +70,9 @@ def _alert_html(alert: Alert) -> str:
     note = t.update_note(alert)
     if note:
         rows.append(f'<p style="margin:0 0 8px 0"><strong>↻ {_h(note)}</strong></p>')
+    held = t.held_note(alert)
+    if held:
+        rows.append(f'<p style="margin:0 0 8px 0"><em>⏸ {_h(held)}</em></p>')
     what = t.join_names(alert.escalations) if alert.escalations else alert.kind
     facts = [
         ("What", what),
@@ -100,9 +106,14 @@ def _page(body: str) -> str:
     return f'<!DOCTYPE html>\n<html><body style="{_STYLE}">\n{body}\n</body></html>\n'
 
 
-def html_body(alert: Alert) -> str:
-    """The text/html part of one alert."""
-    return _page(_alert_html(alert))
+def _links_html(links: Sequence[ActionLink]) -> str:
+    shown = [f'<a href="{_h(url)}">{_h(a.label)}</a>' for a in links if (url := t.safe_url(a.url))]
+    return f'<p style="font-size:13px">{" · ".join(shown)}</p>' if shown else ""
+
+
+def html_body(alert: Alert, links: Sequence[ActionLink] = ()) -> str:
+    """The text/html part of one alert, with the console's action links if any."""
+    return _page(_alert_html(alert) + _links_html(links))
 
 
 def digest_html(alerts: Sequence[Alert]) -> str:

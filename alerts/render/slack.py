@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from alerts.render import text as t
+from alerts.render.links import ActionLink
+from wirewatch.actions import SLACK_ACTION_PREFIX, slack_button_value
 from wirewatch.records import Alert, AlertItem, severity_rank
 
 #: Slack's limits: 3000 characters per section text, 2000 per field, 50 blocks.
@@ -69,6 +71,11 @@ def _update(alert: Alert) -> str:
     return f"↻ *{escape(note)}*" if note else ""
 
 
+def _held(alert: Alert) -> str:
+    held = t.held_note(alert)
+    return f"⏸ _{escape(held)}_" if held else ""
+
+
 def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": t.cap(text, SECTION_MAX)}}
 
@@ -111,6 +118,8 @@ def story_header(alert: Alert) -> dict[str, Any]:
 def thread_reply(alert: Alert) -> dict[str, Any]:
     """A story's update as a reply in its thread: the reason first, then severity, sources, items."""
     blocks: list[dict[str, Any]] = [_section(_update(alert) or f"↻ *Update {alert.revision}*")]
+    if _held(alert):
+        blocks.append(_context(_held(alert)))
     blocks.append(
         {
             "type": "section",
@@ -140,6 +149,8 @@ def _blocks(alert: Alert, note: str) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_section(_title(alert))]
     if note:
         blocks.append(_context(note))
+    if _held(alert):
+        blocks.append(_context(_held(alert)))
     what = ", ".join(mrkdwn(e, t.NAME_MAX) for e in alert.escalations) or escape(alert.kind)
     blocks.append(
         {
@@ -161,11 +172,58 @@ def _compact(alert: Alert) -> str:
     update = _update(alert)
     if update:
         lines.append(update)
+    if _held(alert):
+        lines.append(_held(alert))
     items, _ = t.shown_items(alert)
     if items:
         lines.append(_item(items[0]))
     lines.append(f"_{alert.source_count} source{'s' if alert.source_count != 1 else ''}_")
     return "\n".join(lines)
+
+
+#: the bot's buttons: (label, kind, snooze minutes)
+BUTTONS: tuple[tuple[str, str, int | None], ...] = (
+    ("Acknowledge", "acknowledge", None),
+    ("Snooze 1 h", "snooze", 60),
+    ("Snooze 24 h", "snooze", 24 * 60),
+    ("Not relevant", "not_relevant", None),
+)
+
+
+def action_buttons(alert: Alert, mute_url: str | None = None) -> dict[str, Any]:
+    """The bot mode's ``actions`` block: Slack posts a click to the console's ``/slack/actions``.
+
+    ``action_id`` is ``wirewatch:<kind>`` (``wirewatch:snooze:60`` for a snooze); ``value``
+    names the story and alert. "Mute…" is a plain link to the console's silence form.
+    """
+    elements: list[dict[str, Any]] = []
+    for label, kind, minutes in BUTTONS:
+        suffix = f":{minutes}" if minutes is not None else ""
+        elements.append(
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": label},
+                "action_id": f"{SLACK_ACTION_PREFIX}{kind}{suffix}",
+                "value": slack_button_value(kind, alert.story_key, alert.alert_id, minutes),
+            }
+        )
+    url = t.safe_url(mute_url)
+    if url:
+        elements.append(
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Mute…"},
+                "action_id": f"{SLACK_ACTION_PREFIX}silence",
+                "url": url,
+            }
+        )
+    return {"type": "actions", "block_id": "wirewatch-actions", "elements": elements}
+
+
+def action_links(links: Sequence[ActionLink]) -> dict[str, Any]:
+    """A context line of console links (incoming-webhook mode, where buttons cannot call back)."""
+    parts = [link(a.url, a.label) for a in links if t.safe_url(a.url)]
+    return _context(" · ".join(parts))
 
 
 def batch_payload(alerts: Sequence[Alert], digest: bool = False) -> dict[str, Any]:

@@ -117,6 +117,11 @@ def update_note(alert: Alert) -> str:
     return f"Update {alert.revision}" + (f": {reason}" if reason else "")
 
 
+def held_note(alert: Alert) -> str:
+    """What an action kept back before this push (``while snoozed: 4 reports…``), cleaned; or empty."""
+    return clean(alert.held_by, LIST_MAX)
+
+
 def shown_items(alert: Alert) -> tuple[list[AlertItem], int]:
     """The headline items to list, newest first, and how many more were left out."""
     items = sorted(alert.items, key=lambda i: i.published_at, reverse=True)
@@ -146,6 +151,9 @@ def text_body(alert: Alert) -> str:
     note = update_note(alert)
     if note:
         lines.append(f"↻ {note}")
+    held = held_note(alert)
+    if held:
+        lines.append(f"⏸ {held}")
     lines += [
         "",
         f"What:    {join_names(alert.escalations) if alert.escalations else alert.kind}",
