@@ -7,6 +7,12 @@ random id in its own signed cookie. Every unsafe request (POST, PUT, PATCH, DELE
 otherwise it is refused with 403 before any view runs. ``/api/`` is exempt because it never
 reads a cookie: it takes ``Authorization: Bearer`` tokens only, which a forged cross-site
 request cannot carry.
+
+Trusted-header sign-in (off unless configured): behind an authenticating proxy, a request from
+one of the proxy's addresses that carries the configured header (``X-Forwarded-User``) is
+signed in as that user, who must exist in the console's accounts and be enabled; no password.
+From any other address the header is ignored. The user's session is made once and reused, and
+the CSRF check applies to it as to any session.
 """
 
 from __future__ import annotations
@@ -14,11 +20,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
+
+from console.accounts import Accounts
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,6 +39,8 @@ SESSION_COOKIE = "wirewatch_session"
 CSRF_COOKIE = "wirewatch_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = b"x-csrf-token"
+#: The ``scope["state"]`` key under which a trusted proxy's user's session id is handed on.
+TRUSTED_SESSION = "trusted_session_id"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Largest form body the CSRF check reads (the console's forms are a few fields).
 MAX_FORM_BYTES = 64 * 1024
@@ -112,14 +123,15 @@ class CSRFMiddleware:
             await self.app(scope, receive, send)
             return
         jar = cookies(scope)
-        session_id = self.signer.unsign("session", jar.get(SESSION_COOKIE))
+        state = scope.setdefault("state", {})
+        # a user a trusted proxy vouched for (TrustedHeaderMiddleware) has a session without a cookie
+        session_id = state.get(TRUSTED_SESSION) or self.signer.unsign("session", jar.get(SESSION_COOKIE))
         anon = self.signer.unsign("csrf", jar.get(CSRF_COOKIE))
         new_anon = None
         if session_id is None and anon is None:
             anon = new_anon = secrets.token_urlsafe(16)
         binding = session_id if session_id is not None else f"anon:{anon}"
         token = self.signer.csrf_token(binding)
-        state = scope.setdefault("state", {})
         state["session_id"] = session_id
         state["csrf_token"] = token
 
@@ -164,6 +176,77 @@ class SecurityHeadersMiddleware:
         if not scope["path"].startswith("/static/"):
             extra.append((b"cache-control", b"no-store"))
         await self.app(scope, receive, _adding_headers(send, extra))
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(spec: str) -> tuple[Network, ...]:
+    """``10.0.0.5, 10.1.0.0/16`` as networks (a bare address is a network of one)."""
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in spec.split(",") if p.strip())
+
+
+class TrustedHeaderMiddleware:
+    """Signs in the user a trusted proxy names in ``header``; put it outside ``CSRFMiddleware``.
+
+    ``on_result(result)`` is told ``ok`` (signed in), ``ignored`` (the header from an address
+    that is not a trusted proxy) or ``refused`` (a trusted proxy named an unknown or disabled
+    user: 403, whatever cookie the request carries).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        accounts: Accounts,
+        header: str,
+        proxies: Sequence[Network],
+        session_s: float,
+        on_result: Callable[[str], None] = lambda result: None,
+    ):
+        self.app = app
+        self.accounts = accounts
+        self.header = header.strip().lower().encode("latin-1")
+        self.proxies = tuple(proxies)
+        self.session_s = session_s
+        self.on_result = on_result
+        self._sessions: dict[str, str] = {}  # user name -> the session made for them
+
+    def trusted(self, scope: Scope) -> bool:
+        client = scope.get("client")
+        try:
+            address = ipaddress.ip_address(client[0]) if client else None
+        except ValueError:  # a unix socket peer, or a test client's made-up name
+            return False
+        return address is not None and any(address in net for net in self.proxies)
+
+    def session_of(self, name: str) -> str | None:
+        """The session of enabled user ``name``, made once and remade when it ends; else None."""
+        user = self.accounts.user(name)
+        if user is None or user.disabled:
+            self._sessions.pop(name, None)
+            return None
+        session_id = self._sessions.get(name)
+        if session_id is None or self.accounts.session_user(session_id) != user:
+            session_id = self._sessions[name] = self.accounts.start_session(user, self.session_s)
+        return session_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        name = _header(scope, self.header) if scope["type"] == "http" else None
+        if name is None:
+            await self.app(scope, receive, send)
+            return
+        if not self.trusted(scope):
+            self.on_result("ignored")
+            await self.app(scope, receive, send)
+            return
+        session_id = self.session_of(name.strip())
+        if session_id is None:
+            self.on_result("refused")
+            await _plain(send, 403, "the proxy's user is not an enabled console user")
+            return
+        self.on_result("ok")
+        scope.setdefault("state", {})[TRUSTED_SESSION] = session_id
+        await self.app(scope, receive, send)
 
 
 def _adding_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
