@@ -83,9 +83,14 @@ class BacktestReport:
         }
 
 
-def _records(
+def stored_values(
     settings: Settings, bootstrap: str, topic: str, since: datetime, progress: Callable[[int, int], None]
 ) -> Iterator[bytes]:
+    """Every value on ``topic`` from ``since`` to the end it had at the start, partitions interleaved.
+
+    Read-only (no group, no commits); ``progress(done, total)`` is called as batches arrive.
+    Also read by ``watchlist diff``.
+    """
     try:
         consumer = KafkaConsumer(
             bootstrap_servers=bootstrap,
@@ -144,7 +149,7 @@ def run_backtest(
     report = BacktestReport()
     seen: dict[str, dict[str, object]] = {}
     stories = StoryStore({}, grouping_policy(settings))
-    for n, value in enumerate(_records(settings, bootstrap, topic, since, progress)):
+    for n, value in enumerate(stored_values(settings, bootstrap, topic, since, progress)):
         try:
             item = NewsItem.from_bytes(value)
         except RecordError:

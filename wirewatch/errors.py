@@ -14,6 +14,7 @@
     │   │   └── RetryLater     a 429 or 503 that said when to come back
     │   └── ParseError         the body is not a usable feed
     ├── DeliveryError          an alert could not be delivered to a channel
+    ├── StaleVersion           the live watchlist is no longer the version a change was made on
     └── DependencyError        an installed library is not the one the code was written for
 
 Libraries raise these; the CLI turns them into one line on stderr and a
@@ -106,6 +107,10 @@ class ParseError(FeedError):
 
 class DeliveryError(WirewatchError):
     """An alert could not be delivered to a channel."""
+
+
+class StaleVersion(WirewatchError):
+    """A watchlist change names a parent version that is no longer the live one."""
 
 
 class DependencyError(WirewatchError):

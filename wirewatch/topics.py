@@ -36,6 +36,16 @@ class Topics:
         return f"{self.prefix}.watchlist.v1"
 
     @property
+    def watchlist_history(self) -> str:
+        """Every applied watchlist version, in order (key = version); never compacted."""
+        return f"{self.prefix}.watchlist.history.v1"
+
+    @property
+    def processor_status(self) -> str:
+        """What each processor worker runs (``WorkerStatus``), compacted by worker id."""
+        return f"{self.prefix}.processor.status.v1"
+
+    @property
     def actions(self) -> str:
         """Analysts' acknowledgements, snoozes, silences and marks (compacted by target)."""
         return f"{self.prefix}.actions.v1"
@@ -111,6 +121,20 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
             t.watchlist,
             1,
             {"cleanup.policy": "compact", "min.compaction.lag.ms": "0", "retention.ms": "-1"},
+        ),
+        # Its history: each applied version once, kept forever (the compacted topic keeps one).
+        TopicSpec(t.watchlist_history, 1, {"retention.ms": "-1"}),
+        # Worker heartbeats: the latest per worker; superseded and dead workers' records go soon.
+        TopicSpec(
+            t.processor_status,
+            1,
+            {
+                "cleanup.policy": "compact,delete",
+                "retention.ms": str(24 * HOUR_MS),
+                "segment.ms": str(HOUR_MS),
+                "min.compaction.lag.ms": "0",
+                "delete.retention.ms": str(HOUR_MS),
+            },
         ),
         # Actions: compacted by target, so the state that holds survives forever; superseded
         # records are kept 30 days first, so a rebuilt console still shows a month of audit log.

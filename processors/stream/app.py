@@ -8,8 +8,8 @@
 
 The stages (``processors/stream/stages/``) hold the work, the state and the
 dead-letter path; this module only declares what faust runs: the topics, the
-changelog-backed tables, the agents, the watchdog timer and the watchlist
-follower task. Every faust private API is reached through ``faust_compat``.
+changelog-backed tables, the agents, the watchdog timer, the watchlist
+follower task and the status heartbeat. Every faust private API is reached through ``faust_compat``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from processors.stream.stages import AlertSink, DeadLetters, MatchStage, Progres
 from processors.stream.stages.match import HandOff
 from processors.stream.surge import SurgePolicy
 from processors.stream.watchdog import StallCheck, Watchdog
+from processors.stream.worker_status import StatusReporter
 from wirewatch.settings import Settings
 from wirewatch.topics import Topics
 
@@ -164,13 +165,21 @@ def build_app(
             )
             os._exit(RESTART_EXIT)
 
+    status = StatusReporter(
+        bootstrap=bootstrap,
+        topic=topics.processor_status,
+        gauge=metrics.worker_watchlist,
+        client_config=settings.kafka_client_config(),
+    )
     follower = WatchlistFollower(
         bootstrap=bootstrap,
-        topic=topics.watchlist,
+        topics=topics,
         fallback=watchlist_file,
         holder=holder,
         metrics=metrics,
         client_config=settings.kafka_client_config(),
+        status=status,
     )
     app.task(follower.follow)
+    app.task(status.heartbeat)
     return ProcessorApp(app=app, holder=holder, metrics=metrics)

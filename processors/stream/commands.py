@@ -1,8 +1,7 @@
-"""``wirewatch process`` and ``wirewatch watchlist apply`` (registered by processors/cli.py)."""
+"""``wirewatch process``, ``backtest`` and ``watchlist apply``; registers ``watchlist_cli`` too."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from processors.cli import CHANNELS_OPTION
+from processors.watchlist_cli import AUTHOR_OPTION
 from wirewatch.output import fail, say
 
 if TYPE_CHECKING:
@@ -52,40 +52,56 @@ def process(
 def watchlist_apply(
     file: Path = typer.Argument(..., help="the watchlist YAML file"),
     channels: Path | None = CHANNELS_OPTION,
+    comment: str = typer.Option("", "--comment", help="why: recorded with the version in the history"),
+    author: str | None = AUTHOR_OPTION,
+    expect_parent: str | None = typer.Option(
+        None,
+        "--expect-parent",
+        help="the version this change was made on: refused (exit 1) if another is live now",
+    ),
     force: bool = typer.Option(
         False, "--force", help="publish even if a rule notifies a channel the channels file does not define"
     ),
 ) -> None:
-    """Validate a watchlist and publish it: every processor worker switches to it live.
+    """Validate a watchlist and publish it as a new version: every processor worker switches to it live.
 
-    Refuses (exit 2) a rule that notifies a channel the channels file does not define, unless --force.
+    The version (its content hash) is recorded with its author, comment and parent (the
+    version live before it) in the history. Refuses (exit 2) a rule that notifies a channel
+    the channels file does not define, unless --force; refuses (exit 1) when --expect-parent
+    is no longer the live version.
 
-    Example: wirewatch watchlist apply config/watchlist.yaml
+    Example: wirewatch watchlist apply config/watchlist.yaml --comment "add Saraqeb spellings"
     """
     from processors.matching import Engine
-    from processors.stream.live_watchlist import publish_watchlist
-    from wirewatch.errors import BrokerError
-    from wirewatch.kafka_probe import probe
+    from processors.watchlist_cli import author_or_default, broker_settings
     from wirewatch.settings import get_settings
-    from wirewatch.topics import Topics, ensure_topics
+    from wirewatch.watchlist_versions import apply_version
     from wirewatch.watchlist_warnings import check_watchlist
 
-    settings = get_settings()
-    checked = check_watchlist(file, channels or settings.channels)
-    watchlist = checked.watchlist
-    Engine.build(watchlist)  # refuse what the workers could not build either
+    checked = check_watchlist(file, channels or get_settings().channels)
+    Engine.build(checked.watchlist)  # refuse what the workers could not build either
     for warning in checked.warnings:
         print(warning, file=sys.stderr)
     if checked.unknown_channels and not force:
         fail(f"{file}: not published: fix the notify names above, or pass --force to publish anyway", 2)
-    bootstrap = settings.kafka_bootstrap
-    if not bootstrap:
-        raise BrokerError("WIREWATCH_KAFKA_BOOTSTRAP is not set: which cluster should get the watchlist?")
-    probe(bootstrap, settings)
-    ensure_topics(bootstrap, settings)
-    topic = Topics.from_settings(settings).watchlist
-    asyncio.run(publish_watchlist(bootstrap, topic, file.read_bytes(), settings.kafka_client_config()))
-    say(f"published watchlist {watchlist.content_hash} from {file} to {topic}")
+    settings = broker_settings()
+    text = file.read_text(encoding="utf-8")
+    if expect_parent and not expect_parent.startswith("sha256:"):
+        expect_parent = f"sha256:{expect_parent}"
+    applied = apply_version(
+        settings,
+        text,
+        author_or_default(author),
+        comment,
+        expect_parent,
+        validate=Engine.build,
+        where=str(file),
+    )
+    v = applied.version
+    if not applied.published:
+        say(f"{file}: {v.version} is already the live watchlist: nothing published")
+        return
+    say(f"published watchlist {v.version} from {file} (parent {v.parent or 'none'})")
 
 
 def backtest(
@@ -180,9 +196,11 @@ def _stories_table(stories: list[Alert]) -> Table:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``process`` to ``app`` and ``apply`` to the ``watchlist`` group."""
+    """Add ``process`` to ``app``, and ``apply`` and the version commands to the ``watchlist`` group."""
+    from processors import watchlist_cli
     from processors.cli import watchlist_app
 
     app.command("process")(process)
     app.command("backtest")(backtest)
     watchlist_app.command("apply")(watchlist_apply)
+    watchlist_cli.register(watchlist_app)

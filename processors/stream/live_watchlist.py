@@ -3,9 +3,11 @@
 Every worker reads the whole watchlist topic itself (no consumer group: each
 worker needs every version, not a share of them). At start it adopts the
 latest valid watchlist on the topic; only when the topic is empty does it
-load the configured file and publish it. A new version is validated and its
-engine built off the event loop, then swapped in atomically; a broken one is
-logged, counted and ignored, and the last good engine stays.
+load the configured file and publish it (as the first version, with its
+history record). A new version is validated and its engine built off the
+event loop, then swapped in atomically; a broken one is logged, counted and
+ignored, and the last good engine stays. Each adoption and refusal is told
+to the worker's ``StatusReporter``, which publishes what the worker runs.
 """
 
 from __future__ import annotations
@@ -14,17 +16,24 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from processors.matching import Engine
 from processors.stream.metrics import ProcessorMetrics
-from wirewatch.errors import ConfigError, Issue
-from wirewatch.watchlist import Watchlist, load_watchlist, parse_watchlist
+from processors.stream.worker_status import StatusReporter
+from wirewatch.errors import ConfigError
+from wirewatch.topics import Topics
+from wirewatch.watchlist import Watchlist, load_watchlist
+from wirewatch.watchlist_versions import WATCHLIST_KEY, WatchlistVersion, decode_version, new_version
 
 log = logging.getLogger(__name__)
 
-WATCHLIST_KEY = b"watchlist"
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+
+#: Author of the version a worker publishes from its file when the watchlist topic is empty.
+WORKER_AUTHOR = "wirewatch process"
 
 
 @dataclass
@@ -46,14 +55,8 @@ class EngineHolder:
 
 
 def decode_watchlist(value: bytes | None, where: str) -> Watchlist:
-    """Parse a watchlist topic value (YAML text); raises ``ConfigError``."""
-    if not value:
-        raise ConfigError([Issue(where, None, "empty value")])
-    try:
-        text = value.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError([Issue(where, None, "not UTF-8 text")]) from None
-    return parse_watchlist(text, where)
+    """Parse a watchlist topic value (versioned record or bare YAML); raises ``ConfigError``."""
+    return decode_version(value, where)[1]
 
 
 #: Longest wait between two attempts to follow the watchlist topic.
@@ -65,14 +68,15 @@ class WatchlistFollower:
     """Reads the watchlist topic from the start and keeps ``holder`` current."""
 
     bootstrap: str
-    topic: str
+    topics: Topics
     fallback: Path
     holder: EngineHolder
     metrics: ProcessorMetrics
     client_config: dict[str, object] = field(default_factory=dict)
+    status: StatusReporter | None = None
     _version: str | None = None
 
-    async def _adopt(self, watchlist: Watchlist) -> None:
+    async def _adopt(self, record: WatchlistVersion, watchlist: Watchlist) -> None:
         if watchlist.content_hash == self._version:
             return
         loop = asyncio.get_running_loop()
@@ -83,15 +87,20 @@ class WatchlistFollower:
         self._version = engine.version
         self.metrics.watchlist_info.labels(engine.version).set(1)
         self.metrics.watchlist_reloads.labels("applied").inc()
-        log.info("matching with watchlist %s", engine.version)
+        if self.status is not None:
+            self.status.running(engine.version)
+        log.info("matching with watchlist %s (by %s: %s)", engine.version, record.author, record.comment)
 
-    def _parse(self, value: bytes | None, where: str) -> Watchlist | None:
+    def _parse(self, r: Record, report: bool = True) -> tuple[WatchlistVersion, Watchlist] | None:
+        where = f"{self.topics.watchlist}@{r.offset}"
         try:
-            return decode_watchlist(value, where)
+            return decode_version(r.value, where, r.timestamp)
         except ConfigError as exc:
             self.metrics.watchlist_reloads.labels("rejected").inc()
             detail = "; ".join(str(i) for i in exc.issues[:3])
             log.error("ignoring invalid watchlist at %s (keeping %s): %s", where, self._version, detail)
+            if self.status is not None and report:
+                self.status.refused(where, detail)
             return None
 
     async def run(self) -> None:
@@ -101,24 +110,28 @@ class WatchlistFollower:
         )
         await consumer.start()
         try:
-            tp = TopicPartition(self.topic, 0)
+            tp = TopicPartition(self.topics.watchlist, 0)
             consumer.assign([tp])
             await consumer.seek_to_beginning(tp)
             end = (await consumer.end_offsets([tp]))[tp]
-            latest: Watchlist | None = None
+            latest: tuple[WatchlistVersion, Watchlist] | None = None
+            refused: list[Record] = []  # the invalid records after the latest valid one
             while await consumer.position(tp) < end:
                 for records in (await consumer.getmany(tp, timeout_ms=1000)).values():
                     for r in records:
-                        latest = self._parse(r.value, f"{self.topic}@{r.offset}") or latest
+                        parsed = self._parse(r, report=False)
+                        latest, refused = (parsed, []) if parsed else (latest, [*refused, r])
             if latest is None:
                 latest = await self._from_file(publish=end == 0)
-            await self._adopt(latest)
+            await self._adopt(*latest)
+            for r in refused:
+                self._parse(r)  # counted twice, but told as what this worker refuses now
             while True:
                 for records in (await consumer.getmany(tp, timeout_ms=1000)).values():
                     for r in records:
-                        wl = self._parse(r.value, f"{self.topic}@{r.offset}")
-                        if wl is not None:
-                            await self._adopt(wl)
+                        parsed = self._parse(r)
+                        if parsed is not None:
+                            await self._adopt(*parsed)
         finally:
             await consumer.stop()
 
@@ -138,25 +151,36 @@ class WatchlistFollower:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_RETRY_DELAY_S)
 
-    async def _from_file(self, publish: bool) -> Watchlist:
+    async def _from_file(self, publish: bool) -> tuple[WatchlistVersion, Watchlist]:
         watchlist = load_watchlist(self.fallback)
+        text = self.fallback.read_text(encoding="utf-8")
         log.info(
             "watchlist topic %s; using %s", "empty" if publish else "has no valid version", self.fallback
         )
+        record = new_version(watchlist, text, WORKER_AUTHOR, f"first version, from {self.fallback}", None)
         if publish:
+            value = record.to_bytes()
+            await publish_watchlist(self.bootstrap, self.topics.watchlist, value, self.client_config)
             await publish_watchlist(
-                self.bootstrap, self.topic, self.fallback.read_bytes(), self.client_config
+                self.bootstrap, self.topics.watchlist_history, value, self.client_config, key=record.version
             )
-        return watchlist
+        return record, watchlist
 
 
 async def publish_watchlist(
-    bootstrap: str, topic: str, text: bytes, client_config: dict[str, object] | None = None
+    bootstrap: str,
+    topic: str,
+    value: bytes,
+    client_config: dict[str, object] | None = None,
+    key: str | None = None,
 ) -> None:
-    """Produce watchlist YAML ``text`` under the single watchlist key, acks=all."""
+    """Produce a watchlist topic ``value`` (a ``WatchlistVersion``, or bare YAML), acks=all.
+
+    Under the single watchlist key unless ``key`` (the version, on the history topic).
+    """
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **(client_config or {}))
     await producer.start()
     try:
-        await producer.send_and_wait(topic, key=WATCHLIST_KEY, value=text)
+        await producer.send_and_wait(topic, key=key.encode() if key else WATCHLIST_KEY, value=value)
     finally:
         await producer.stop()

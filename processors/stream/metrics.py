@@ -24,6 +24,7 @@ class ProcessorMetrics:
     watchlist_info: Gauge
     watchlist_reloads: Counter
     poison: Counter
+    worker_watchlist: Gauge
 
     def __post_init__(self) -> None:
         # "Any dead letters?" must read 0, not "no data", until the first one.
@@ -77,6 +78,12 @@ class ProcessorMetrics:
                 "wirewatch_processor_dead_letters_total",
                 "Records sent to the items dead-letter topic, by stage.",
                 ["stage"],
+                registry=registry,
+            ),
+            worker_watchlist=Gauge(
+                "wirewatch_processor_watchlist_info",
+                "1 for the watchlist version each processor worker (host:pid) matches with.",
+                ["version", "worker"],
                 registry=registry,
             ),
         )
