@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS tokens (
 """
 
 TOKEN_PREFIX = "wwt_"  # noqa: S105 - the mark of a token, not one
+_SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 MIN_PASSWORD = 8
 #: A hash compared when the user does not exist, so a wrong name costs what a wrong password does.
@@ -88,10 +89,21 @@ class Accounts:
     def __init__(self, path: Path | str, hasher: PasswordHasher | None = None):
         self.db = connect(path, private=True)
         self.db.executescript(_SCHEMA)
+        self._migrate()
         self.hasher = hasher or PasswordHasher()
 
     def close(self) -> None:
         self.db.close()
+
+    def _migrate(self) -> None:
+        """Bring a file made by an earlier version up to this schema (columns added, never dropped)."""
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(users)")}
+        if "slack_user_id" not in columns:
+            self.db.execute("ALTER TABLE users ADD COLUMN slack_user_id TEXT")
+        self.db.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS users_slack ON users (slack_user_id) "
+            "WHERE slack_user_id IS NOT NULL"
+        )
 
     # -- users -----------------------------------------------------------------------------
 
@@ -118,6 +130,25 @@ class Accounts:
         user = self.user(name)
         assert user is not None
         return user
+
+    def link_slack(self, name: str, slack_id: str | None) -> None:
+        """Map Slack user ``slack_id`` (U123…) to ``name``, for Slack messages' buttons; None unlinks."""
+        if slack_id is not None and not _SLACK_ID.fullmatch(slack_id):
+            raise AccountError(f"Slack user id {slack_id!r}: expected U or W and letters/digits (U0123ABCD)")
+        user = self.user(name)
+        if user is None:
+            raise AccountError(f"no user {name!r}")
+        try:
+            self.db.execute("UPDATE users SET slack_user_id = ? WHERE id = ?", (slack_id, user.id))
+        except sqlite3.IntegrityError:
+            raise AccountError(f"Slack user {slack_id} is linked to another user already") from None
+
+    def slack_user(self, slack_id: str) -> User | None:
+        """The enabled user linked to Slack user ``slack_id``, else None."""
+        row = self.db.execute(
+            "SELECT * FROM users WHERE slack_user_id = ? AND disabled = 0", (slack_id,)
+        ).fetchone()
+        return _user(row) if row else None
 
     def user(self, name: str) -> User | None:
         row = self.db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()

@@ -31,21 +31,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from console import text
 from console.accounts import AccountError, Accounts, User
+from console.actions import Actions
 from console.permissions import ROLES, allowed
 from console.projector import Hub, Projector, Status
 from console.store import AlertFilter, Store
 from console.web.ratelimit import LoginLimiter
 from wirewatch.records import SEVERITIES, Alert
 
+from .actions import action_router, install
 from .security import (
     CSRF_FIELD,
     SESSION_COOKIE,
-    CSRFMiddleware,
     SecurityHeadersMiddleware,
     Signer,
     cookie_header,
     is_https,
 )
+from .slack import CSRFExceptSlack
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
@@ -69,6 +71,8 @@ class Console:
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     #: seconds between keep-alive comments on the live feed
     heartbeat_s: float = 15.0
+    #: acting on alerts (console.web.actions); None: no action is possible
+    actions: Actions | None = None
 
 
 class LoginRequired(Exception):
@@ -270,7 +274,7 @@ def create_app(console: Console) -> FastAPI:
         openapi_url=None,
         lifespan=lifespan,
     )
-    app.add_middleware(CSRFMiddleware, signer=console.signer, secure_cookies=console.secure_cookies)
+    app.add_middleware(CSRFExceptSlack, signer=console.signer, secure_cookies=console.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     bearer = HTTPBearer(auto_error=False, description="an API token (wwt_…)")
@@ -628,6 +632,8 @@ def create_app(console: Console) -> FastAPI:
             )
         return JSONResponse(app.openapi())
 
+    install(env, console.actions)
+    app.include_router(action_router(console.actions, console.accounts, render, page_user, api_user))
     app.state.console = console
     app.state.started = time.time()
     return app

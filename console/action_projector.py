@@ -1,0 +1,145 @@
+"""Follows the actions and receipts topics into the ``ActionStore``, as the alerts projector does.
+
+A second follower beside ``console.projector.Projector``: an aiokafka consumer without a
+group, every partition of both topics assigned, each sought to the offset after the last
+one stored (else the beginning). It starts reading once the alerts projection is live, so
+"a story this console does not know" means one the alerts topic has not told it: such an
+action is counted, copied to the actions dead-letter topic and skipped; an undecodable
+record is counted and skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from console import action_metrics
+from console.action_store import ActionStore
+from console.actions import Producer
+from console.projector import MAX_RETRY_DELAY_S, Status
+from console.store import Incoming
+from wirewatch.actions import Action
+from wirewatch.errors import RecordError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ActionProjector:
+    """Follows ``actions_topic`` and ``receipts_topic`` into ``store``; ``run`` until cancelled."""
+
+    bootstrap: str
+    actions_topic: str
+    receipts_topic: str
+    dlq_topic: str
+    store: ActionStore
+    dlq: Producer
+    #: whether the alerts projection has caught up (actions wait for it)
+    alerts_live: Callable[[], bool] = lambda: True
+    client_config: dict[str, object] = field(default_factory=dict)
+    batch: int = 500
+    status: Status = field(default_factory=Status)
+
+    async def run(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                await self.follow()
+                delay = 1.0
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is None or task.cancelling():
+                    self.status.state = "stopped"
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_DELAY_S)
+            except Exception as exc:
+                self.status.state = "connecting"
+                self.status.error = f"{type(exc).__name__}: {exc}"[:300]
+                log.warning("actions topic unreachable (%s); retrying in %.0f s", self.status.error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_DELAY_S)
+
+    async def follow(self) -> None:
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        self.status.state = "waiting for alerts"
+        while not self.alerts_live():  # noqa: ASYNC110 - the alerts projector offers no event
+            await asyncio.sleep(0.2)
+        self.status.state = "connecting"
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            **self.client_config,
+        )
+        try:
+            await consumer.start()
+            tps: list[TopicPartition] = []
+            while not tps:
+                await consumer._client.force_metadata_update()  # see console.projector
+                tps = [
+                    TopicPartition(topic, p)
+                    for topic in (self.actions_topic, self.receipts_topic)
+                    for p in sorted(consumer.partitions_for_topic(topic) or ())
+                ]
+                if not {tp.topic for tp in tps} >= {self.actions_topic}:
+                    tps = []
+                    await asyncio.sleep(1.0)
+            consumer.assign(tps)
+            for tp in tps:
+                stored = self.store.offsets(tp.topic)
+                if tp.partition in stored:
+                    consumer.seek(tp, stored[tp.partition] + 1)
+                else:
+                    await consumer.seek_to_beginning(tp)
+            self.status.state = "live"
+            self.status.error = None
+            while True:
+                fetched = await consumer.getmany(timeout_ms=500, max_records=self.batch)
+                records = [
+                    Incoming(tp.topic, tp.partition, r.offset, r.value)
+                    for tp, batch in fetched.items()
+                    for r in batch
+                ]
+                if records:
+                    await self.apply(records)
+        finally:
+            await consumer.stop()
+
+    async def apply(self, records: list[Incoming]) -> None:
+        """Project ``records``; the actions naming an unknown target are dead-lettered first.
+
+        First, so a crash between the two sends them again rather than never (the dead-letter
+        topic is at-least-once); then the store skips them, counted.
+        """
+        for r in records:
+            if r.topic != self.actions_topic:
+                continue
+            try:
+                action = Action.from_bytes(r.value)
+            except RecordError:
+                continue
+            if not self.store.known_target(action):
+                log.error(
+                    "dead-lettering %s at %s[%d]@%d: %s names a target this console does not know (%s)",
+                    action.action_id,
+                    r.topic,
+                    r.partition,
+                    r.offset,
+                    action.kind,
+                    action.story_key or action.alert_id,
+                )
+                await self.dlq.send(self.dlq_topic, action.key.encode(), r.value or b"")
+                action_metrics.DEAD_LETTERED.labels("unknown_target").inc()
+        done = self.store.apply(records, self.actions_topic, self.receipts_topic)
+        for topic, partition, offset, reason in done.malformed:
+            log.error("skipping a malformed record at %s[%d]@%d: %s", topic, partition, offset, reason)
+            action_metrics.DEAD_LETTERED.labels("undecodable").inc()
+        for action in done.new:
+            action_metrics.count_feedback(action)
+        self.status.applied += len(done.new)
+        self.status.malformed += len(done.malformed)
