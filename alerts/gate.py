@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from alerts.config import ChannelsConfig
-from alerts.holds import ActionState, decide
+from alerts.holds import ActionState, StoryView, decide
 from alerts.ledger import HELD, MUTED, Ledger
 from alerts.metrics import AlertsMetrics
 from alerts.receipts import ReceiptSink
-from wirewatch.records import Alert, utcnow
+from wirewatch.records import Alert, Severity, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,22 @@ class HoldGate:
         self._releasing: set[tuple[str, str]] = set()
         #: (alert id, channel) of releases, for their receipt
         self.release_ids: set[tuple[str, str]] = set()
+        #: alerts admitted and not settled yet, per (channel, story): pushes the ledger has not seen
+        self._pending: dict[tuple[str, str], dict[str, tuple[datetime, Severity]]] = {}
+
+    def _view(self, channel: str, story: str) -> StoryView:
+        view = self.ledger.story_view(channel, story)
+        pending = self._pending.get((channel, story))
+        if not pending:
+            return view
+        return replace(view, pushed=[*view.pushed, *pending.values()])
+
+    def _admitted(self, channel: str, alert: Alert) -> Alert:
+        self._pending.setdefault((channel, alert.story_key), {})[alert.alert_id] = (
+            self.clock(),
+            alert.severity,
+        )
+        return alert
 
     def _never_mute(self, channel: str) -> bool:
         options = self.config.get(channel)
@@ -69,7 +86,7 @@ class HoldGate:
         if status in (HELD, MUTED):
             self.metrics.deliveries.labels(channel, "duplicate").inc()
             return None
-        view = self.ledger.story_view(channel, alert.story_key)
+        view = self._view(channel, alert.story_key)
         decision = decide(alert, channel, self._never_mute(channel), self.state, self.clock(), view)
         if decision.outcome == "muted":
             if self.ledger.mark_muted(alert, channel, decision.reason):
@@ -82,9 +99,11 @@ class HoldGate:
             return None
         if decision.outcome == "release":
             if (channel, alert.story_key) in self._releasing:
-                return alert  # the summary is already on its way ahead of this update
+                return self._admitted(channel, alert)  # the summary is on its way ahead of this update
             self._start_release(channel, alert)
-        return alert.model_copy(update={"held_by": decision.note}) if decision.note else alert
+        return self._admitted(
+            channel, alert.model_copy(update={"held_by": decision.note}) if decision.note else alert
+        )
 
     def _kept(self, alert: Alert, channel: str, outcome: str, reason: str, action_id: str, kind: str) -> None:
         self.metrics.held.labels(channel, kind).inc()
@@ -107,6 +126,11 @@ class HoldGate:
     def settled(self, channel: str, alert: Alert) -> None:
         """A job of the gate's is settled on ``channel``: its story may be released again later."""
         self._releasing.discard((channel, alert.story_key))
+        pending = self._pending.get((channel, alert.story_key))
+        if pending is not None:
+            pending.pop(alert.alert_id, None)
+            if not pending:
+                del self._pending[(channel, alert.story_key)]
 
     def releases(self, channels: set[str]) -> list[tuple[str, Alert]]:
         """(channel, latest held update with its summary) of every story whose hold has ended."""
@@ -116,7 +140,7 @@ class HoldGate:
         for channel, story in self.ledger.held_stories():
             if channel not in channels or (channel, story) in self._releasing:
                 continue
-            view = self.ledger.story_view(channel, story)
+            view = self._view(channel, story)
             if not view.held:
                 continue
             latest = view.held[-1][0]
@@ -127,5 +151,10 @@ class HoldGate:
                 continue
             self._start_release(channel, latest)
             log.info("releasing %s on %s: %s", latest.alert_id, channel, decision.note)
-            out.append((channel, latest.model_copy(update={"held_by": decision.note or None})))
+            out.append(
+                (
+                    channel,
+                    self._admitted(channel, latest.model_copy(update={"held_by": decision.note or None})),
+                )
+            )
         return out

@@ -112,7 +112,8 @@ def story_header(alert: Alert) -> dict[str, Any]:
         latest = f" · latest: {escape(reason)}" if reason else ""
         note = f"↻ *{alert.revision} update{s}*{latest} · in the thread"
     text = t.cap(f"{t.severity_label(alert)}: {escape(t.summary(alert))}", FALLBACK_MAX)
-    return {"text": text, "blocks": _blocks(alert, note)}
+    # The held note belongs to the update that carried it (the thread reply), not the header.
+    return {"text": text, "blocks": _blocks(alert, note, held=False)}
 
 
 def thread_reply(alert: Alert) -> dict[str, Any]:
@@ -145,11 +146,11 @@ def _items_and_footer(alert: Alert) -> list[dict[str, Any]]:
     return blocks
 
 
-def _blocks(alert: Alert, note: str) -> list[dict[str, Any]]:
+def _blocks(alert: Alert, note: str, held: bool = True) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_section(_title(alert))]
     if note:
         blocks.append(_context(note))
-    if _held(alert):
+    if held and _held(alert):
         blocks.append(_context(_held(alert)))
     what = ", ".join(mrkdwn(e, t.NAME_MAX) for e in alert.escalations) or escape(alert.kind)
     blocks.append(
