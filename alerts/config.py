@@ -14,6 +14,8 @@
         webhook_url_env: WIREWATCH_SLACK_OPS_WEBHOOK
         min_severity: medium
         digest: 15m              # optional, any channel: one message per interval
+        never_mute: true         # optional, any channel: a critical alert is sent through a
+                                 # silence unless an admin made it (default false)
 
 Each channel block is validated by its type's ``Options`` model (from the
 ``ChannelRegistry``), with ``extra="forbid"``; every error is reported as
