@@ -1,0 +1,116 @@
+"""Acting on alerts in a real browser: Debian's chromium, a real broker, ``wirewatch console``.
+
+Each test has its own topics and console process (conftest.py); alerts reach the console by
+the alerts topic, and actions leave it by the actions topic, as in production. The pages are
+driven through what a user sees: button names, field labels, text.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.console.conftest import Console
+from tests.e2e.console.stories import single
+from tests.e2e.console.test_console_browser import ACTIONS, reload_until_listed
+from tests.support.browser import Chromium, PageWatch
+
+ADMIN, ADMIN_PASSWORD = "adm", "admin password 1234567"
+
+
+def story_page(page: Page, console: Console, key: str) -> None:
+    page.goto(f"{console.url}/stories/{key}")
+    expect(page.locator("#story-state")).to_be_visible()
+
+
+def test_snooze_from_the_story_page(console: Console, page: Page, watch: PageWatch) -> None:
+    alert = single("Frappes aériennes près d'Idleb", severity="high")
+    console.produce(alert)
+    console.login(page)
+    reload_until_listed(page, {alert.alert_id})
+    story_page(page, console, alert.story_key)
+    controls = page.locator("#story-controls")
+    controls.get_by_label("Snooze for").select_option(label="6 h")
+    controls.get_by_role("button", name="Snooze").click()
+    page.wait_for_url(f"{console.url}/stories/{alert.story_key}")
+    expect(page.locator("#story-state .snoozed")).to_contain_text(f"Snoozed by {console.user} until")
+    watch.assert_clean()
+
+
+def test_mute_from_the_feed(console: Console, page: Page, watch: PageWatch) -> None:
+    alert = single("Frappes aériennes près d'Idleb", severity="high", regions=("Idlib",))
+    console.produce(alert)
+    console.login(page)
+    reload_until_listed(page, {alert.alert_id})
+    row = page.locator(f'#alerts tr.alert[data-alert-id="{alert.alert_id}"]')
+    row.get_by_role("link", name="Mute…").click()
+    page.wait_for_url(lambda url: "/silences/new" in url)
+    expect(page.get_by_label("region = Idlib")).to_be_checked()
+    page.get_by_label("Comment (why)").fill("known exercise near Idlib")
+    page.get_by_role("button", name="Create silence").click()
+    page.wait_for_url(f"{console.url}/stories/{alert.story_key}")
+    expect(page.locator("#story-state .muted")).to_contain_text(f"Muted by {console.user} until")
+    expect(page.locator("#story-state .muted")).to_contain_text("— known exercise near Idlib")
+    page.goto(f"{console.url}/silences")
+    listed = page.locator("#silences tr.silence")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("region = Idlib")
+    expect(listed).to_contain_text("active")
+    watch.assert_clean()
+
+
+def test_a_viewer_sees_no_action_control(console: Console, page: Page, watch: PageWatch) -> None:
+    console.add_user("vic", "viewer password 1234567", role="viewer")
+    alert = single("Frappes aériennes près d'Idleb", severity="critical")
+    console.produce(alert)
+    console.login(page, "vic", "viewer password 1234567")
+    reload_until_listed(page, {alert.alert_id})
+    for where in ("/", f"/stories/{alert.story_key}", "/silences"):
+        page.goto(f"{console.url}{where}")
+        expect(page.locator(ACTIONS)).to_have_count(0)
+        expect(page.get_by_role("link", name="Mute…")).to_have_count(0)
+        expect(page.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    watch.assert_clean()
+    answer = page.goto(f"{console.url}/silences/new?story_key={alert.story_key}")
+    assert answer is not None and answer.status == 403
+    assert not watch.csp_violations(), watch.csp_violations()
+
+
+def test_a_forged_action_post_is_refused(console: Console, page: Page, watch: PageWatch) -> None:
+    alert = single("Frappes aériennes près d'Idleb", severity="high")
+    console.produce(alert)
+    console.login(page)
+    reload_until_listed(page, {alert.alert_id})
+    target = f"{console.url}/stories/{alert.story_key}/acknowledge"
+    forms: list[dict[str, str | float | bool]] = [{}, {"csrf_token": "forged"}]
+    for form in forms:
+        forged = page.request.post(target, form=form, max_redirects=0)
+        assert forged.status == 403, f"an acknowledge with {form} answered {forged.status}"
+    story_page(page, console, alert.story_key)
+    expect(page.locator("#story-state .acknowledged")).to_have_count(0)
+    assert not watch.csp_violations(), watch.csp_violations()
+
+
+def test_the_audit_page_names_the_user(
+    console: Console, page: Page, watch: PageWatch, chromium: Chromium
+) -> None:
+    alert = single("Frappes aériennes près d'Idleb", severity="high")
+    console.produce(alert)
+    console.login(page)
+    reload_until_listed(page, {alert.alert_id})
+    story_page(page, console, alert.story_key)
+    page.locator("#story-controls").get_by_role("button", name="Acknowledge").click()
+    expect(page.locator("#story-state .acknowledged")).to_contain_text(f"Acknowledged by {console.user}")
+    console.add_user(ADMIN, ADMIN_PASSWORD, role="admin")
+    admin_context = chromium.context(javascript=True)
+    try:
+        admin = admin_context.new_page()
+        watch.watch(admin)
+        console.login(admin, ADMIN, ADMIN_PASSWORD)
+        admin.goto(f"{console.url}/audit")
+        entry = admin.locator("#audit tr.action[data-kind=acknowledge]")
+        expect(entry).to_have_count(1)
+        expect(entry).to_contain_text(f"{console.user} (analyst)")
+        expect(entry).to_contain_text("console")
+    finally:
+        admin_context.close()
+    watch.assert_clean()
