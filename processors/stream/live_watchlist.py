@@ -80,7 +80,18 @@ class WatchlistFollower:
         if watchlist.content_hash == self._version:
             return
         loop = asyncio.get_running_loop()
-        engine = await loop.run_in_executor(None, Engine.build, watchlist)  # off the hot path
+        try:
+            engine = await loop.run_in_executor(None, Engine.build, watchlist)  # off the hot path
+        except Exception as exc:  # valid YAML the engine cannot build: keep the last good one
+            if self._version is None:
+                raise  # nothing to keep: the follower retries
+            self.metrics.watchlist_reloads.labels("rejected").inc()
+            log.error(
+                "cannot build watchlist %s (keeping %s): %s", watchlist.content_hash, self._version, exc
+            )
+            if self.status is not None:
+                self.status.refused(record.version, f"the engine could not be built: {exc}")
+            return
         self.holder.swap(engine)
         if self._version is not None:
             self.metrics.watchlist_info.remove(self._version)
