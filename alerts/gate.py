@@ -132,13 +132,18 @@ class HoldGate:
             if not pending:
                 del self._pending[(channel, alert.story_key)]
 
+    def _still_held(self, story: str, now: datetime) -> bool:
+        # Cheap first look: a story still snoozed or acknowledged has nothing to release yet.
+        snooze, ack = self.state.snoozes.get(story), self.state.acks.get(story)
+        return bool((snooze is not None and snooze.active(now)) or (ack is not None and ack.active(now)))
+
     def releases(self, channels: set[str]) -> list[tuple[str, Alert]]:
         """(channel, latest held update with its summary) of every story whose hold has ended."""
         now = self.clock()
         self.metrics.silences_active.set(len(self.state.active_silences(now)))
         out: list[tuple[str, Alert]] = []
         for channel, story in self.ledger.held_stories():
-            if channel not in channels or (channel, story) in self._releasing:
+            if channel not in channels or (channel, story) in self._releasing or self._still_held(story, now):
                 continue
             view = self._view(channel, story)
             if not view.held:
