@@ -40,6 +40,9 @@ class ActionProjector:
     alerts_live: Callable[[], bool] = lambda: True
     client_config: dict[str, object] = field(default_factory=dict)
     batch: int = 500
+    #: how long an action naming an unknown target waits for the alerts follower to bring it
+    #: (the two followers read at their own pace) before it is dead-lettered
+    grace_s: float = 2.0
     status: Status = field(default_factory=Status)
 
     async def run(self) -> None:
@@ -116,6 +119,7 @@ class ActionProjector:
         First, so a crash between the two sends them again rather than never (the dead-letter
         topic is at-least-once); then the store skips them, counted.
         """
+        suspects: list[tuple[Incoming, Action]] = []
         for r in records:
             if r.topic != self.actions_topic:
                 continue
@@ -124,17 +128,23 @@ class ActionProjector:
             except RecordError:
                 continue
             if not self.store.known_target(action):
-                log.error(
-                    "dead-lettering %s at %s[%d]@%d: %s names a target this console does not know (%s)",
-                    action.action_id,
-                    r.topic,
-                    r.partition,
-                    r.offset,
-                    action.kind,
-                    action.story_key or action.alert_id,
-                )
-                await self.dlq.send(self.dlq_topic, action.key.encode(), r.value or b"")
-                action_metrics.DEAD_LETTERED.labels("unknown_target").inc()
+                suspects.append((r, action))
+        deadline = asyncio.get_running_loop().time() + self.grace_s
+        while suspects and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+            suspects = [(r, a) for r, a in suspects if not self.store.known_target(a)]
+        for r, action in suspects:
+            log.error(
+                "dead-lettering %s at %s[%d]@%d: %s names a target this console does not know (%s)",
+                action.action_id,
+                r.topic,
+                r.partition,
+                r.offset,
+                action.kind,
+                action.story_key or action.alert_id,
+            )
+            await self.dlq.send(self.dlq_topic, action.key.encode(), r.value or b"")
+            action_metrics.DEAD_LETTERED.labels("unknown_target").inc()
         done = self.store.apply(records, self.actions_topic, self.receipts_topic)
         for topic, partition, offset, reason in done.malformed:
             log.error("skipping a malformed record at %s[%d]@%d: %s", topic, partition, offset, reason)

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -391,7 +391,9 @@ def action_router(
     ) -> Response:
         claim = claim_of(token)
         if claim.kind == "silence":
-            return RedirectResponse("/silences/new?story_key=" + claim.story_key, status_code=303)
+            return RedirectResponse(
+                "/silences/new?" + urlencode({"story_key": claim.story_key}), status_code=303
+            )
         return render(request, "act.html", title="Confirm", claim=claim, token=token)
 
     @router.post("/act", include_in_schema=False)
