@@ -218,7 +218,8 @@ class SlackChannel(Channel):
         if len(alerts) == 1 and not digest:
             return await self.send(alerts[0])
         if self._bot is None:
-            return await self._post(render.batch_payload(alerts, digest=digest))
+            links = None if digest else (lambda a: self._links.actions(a, self.name))
+            return await self._post(render.batch_payload(alerts, digest=digest, links=links))
         if digest:
             key = "batch-" + hashlib.sha256("\n".join(a.alert_id for a in alerts).encode()).hexdigest()[:32]
             outcome = await self._post_once(key, render.batch_payload(alerts, digest=True), None)

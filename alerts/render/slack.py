@@ -13,7 +13,7 @@ with the real host printed next to each one.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from alerts.render import text as t
@@ -168,7 +168,7 @@ def _blocks(alert: Alert, note: str, held: bool = True) -> list[dict[str, Any]]:
     return blocks
 
 
-def _compact(alert: Alert) -> str:
+def _compact(alert: Alert, links: Sequence[ActionLink] = ()) -> str:
     lines = [_title(alert)]
     update = _update(alert)
     if update:
@@ -179,6 +179,9 @@ def _compact(alert: Alert) -> str:
     if items:
         lines.append(_item(items[0]))
     lines.append(f"_{alert.source_count} source{'s' if alert.source_count != 1 else ''}_")
+    shown = [link(a.url, a.label) for a in links if t.safe_url(a.url)]
+    if shown:
+        lines.append(" · ".join(shown))
     return "\n".join(lines)
 
 
@@ -227,7 +230,11 @@ def action_links(links: Sequence[ActionLink]) -> dict[str, Any]:
     return _context(" · ".join(parts))
 
 
-def batch_payload(alerts: Sequence[Alert], digest: bool = False) -> dict[str, Any]:
+def batch_payload(
+    alerts: Sequence[Alert],
+    digest: bool = False,
+    links: Callable[[Alert], Sequence[ActionLink]] | None = None,
+) -> dict[str, Any]:
     """One message listing several alerts (a folded burst or a digest), oldest first.
 
     The caller keeps ``len(alerts)`` within ``SlackChannel.max_batch`` so the
@@ -237,7 +244,7 @@ def batch_payload(alerts: Sequence[Alert], digest: bool = False) -> dict[str, An
     top = max(alerts, key=lambda a: severity_rank(a.severity))
     head = f"*Wirewatch digest* — {n} alert{'s' if n != 1 else ''}" if digest else f"*{n} new alerts*"
     blocks: list[dict[str, Any]] = [_section(head), {"type": "divider"}]
-    blocks += [_section(_compact(a)) for a in alerts]
+    blocks += [_section(_compact(a, links(a) if links else ())) for a in alerts]
     versions = sorted({a.watchlist_version for a in alerts if a.watchlist_version})
     if versions:
         blocks.append(_context(escape("watchlist " + ", ".join(versions))))

@@ -123,3 +123,13 @@ def test_signing_secret_is_for_bot_mode() -> None:
     block = "  - {name: s, type: slack, webhook_url_env: HOOK, signing_secret_env: SIGN}\n"
     with pytest.raises(ConfigError, match="bot mode"):
         parse_channels(parse_yaml(f"version: 1\ndefault: [s]\nchannels:\n{block}", "c.yaml"))
+
+
+def test_a_folded_burst_carries_each_alerts_links() -> None:
+    links = ActionLinks("https://console.example.org", SecretStr("k"), 1.0)
+    alerts = [sample_alert(n, at=T0) for n in range(3)]
+    payload = slack.batch_payload(alerts, links=lambda a: links.actions(a, "ops"))
+    sections = [b["text"]["text"] for b in payload["blocks"][2:5]]
+    assert all(s.count("https://console.example.org/act?token=") == 3 for s in sections)
+    assert all(len(s) < slack.SECTION_MAX for s in sections)
+    assert "act?token=" not in json.dumps(slack.batch_payload(alerts))
