@@ -13,62 +13,18 @@ dashboard variable ``$channel`` (a regex, ``.*`` for All).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from wirewatch.observability.console_panels import CONSOLE
+from wirewatch.observability.panel_types import RATE, PanelSpec, Query, RowSpec, Viz, _q, _quantiles
 
-Viz = Literal["stat", "timeseries", "bargauge"]
+__all__ = ["ROWS", "PanelSpec", "Query", "RowSpec", "Viz"]
 
 #: Consecutive failed polls after which a feed counts as stale (also in rules.yml).
 STALE_AFTER_FAILED_POLLS = 3
 
-
-@dataclass(frozen=True)
-class Query:
-    """One PromQL target; ``instant`` ones are evaluated once at the end of the range."""
-
-    expr: str
-    legend: str = ""
-    instant: bool = False
-
-
-@dataclass(frozen=True)
-class PanelSpec:
-    """One panel: its visualisation, queries, unit and colour steps (value → colour)."""
-
-    title: str
-    viz: Viz
-    queries: tuple[Query, ...]
-    description: str
-    unit: str = "short"
-    width: int = 8
-    height: int = 8
-    steps: tuple[tuple[float | None, str], ...] = ((None, "green"),)
-    mappings: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RowSpec:
-    title: str
-    panels: tuple[PanelSpec, ...]
-
-
-def _q(expr: str, legend: str = "", instant: bool = False) -> Query:
-    return Query(expr, legend, instant)
-
-
-RATE = "[$__rate_interval]"
 RED_IF_ANY = ((None, "green"), (1, "red"))
 CHANNEL = 'channel=~"$channel"'
 FAILED = f'result!="ok", {CHANNEL}'
 ATTEMPTS = "wirewatch_delivery_attempts_total"
-
-
-def _quantiles(metric: str, selector: str = "") -> tuple[Query, ...]:
-    series = f"{metric}_bucket{{{selector}}}" if selector else f"{metric}_bucket"
-    return tuple(
-        _q(f"histogram_quantile({q}, sum by (le) (rate({series}{RATE})))", f"p{q * 100:g}")
-        for q in (0.5, 0.95, 0.99)
-    )
 
 
 GLANCE = RowSpec(
@@ -365,4 +321,4 @@ STREAM = RowSpec(
     ),
 )
 
-ROWS: tuple[RowSpec, ...] = (GLANCE, FEEDS, MATCHING, DELIVERY, STREAM)
+ROWS: tuple[RowSpec, ...] = (GLANCE, FEEDS, MATCHING, DELIVERY, STREAM, CONSOLE)

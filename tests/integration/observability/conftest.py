@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,6 +56,14 @@ class Pipeline:
     ports: dict[int, int]
     log: Path
     started: float
+
+    def console(self) -> tuple[str, str, str] | None:
+        """The console's URL and the demo login (user, password), once ``up`` has printed them."""
+        for line in self.log.read_text(errors="replace").splitlines():
+            found = re.match(r"console: (\S+)\s+login: (\S+) / (\S+)", line)
+            if found:
+                return found[1], found[2], found[3]
+        return None
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,11 @@ its labels. A panel pointing at a metric nobody exports fails here.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.integration.observability.conftest import PROMETHEUS_DIR, SCRAPE_S, Pipeline, Prometheus, finite
@@ -20,11 +22,60 @@ from wirewatch.observability.catalogue import CATALOGUE, PROMETHEUS_OWN, metric_
 from wirewatch.observability.dashboard import dashboard_json
 
 #: Scrape job → the catalogue's name of the service behind it.
-JOB_SERVICE = {"wirewatch-ingest": "ingest", "wirewatch-processor": "process", "wirewatch-alerts": "deliver"}
+JOB_SERVICE = {
+    "wirewatch-ingest": "ingest",
+    "wirewatch-processor": "process",
+    "wirewatch-alerts": "deliver",
+    "wirewatch-console": "console",
+}
 #: Labels Prometheus adds (job, instance; service from the scrape config) or histograms carry.
 ADDED_LABELS = {"__name__", "job", "instance", "service", "le"}
+#: Metrics that count what the demo never does: failures, and analysts acting on alerts.
+NOT_IN_THE_DEMO = {
+    "wirewatch_feed_parse_errors_total",
+    "wirewatch_ingest_item_updates_total",  # an item whose text changes in place
+    "wirewatch_console_actions_total",
+    "wirewatch_console_actions_dead_lettered_total",
+    "wirewatch_console_slack_refused_total",
+    "wirewatch_deliver_held_total",
+    "wirewatch_deliver_released_total",
+    "wirewatch_feedback_total",
+}
 #: How long the demo may take to make every panel show something (it releases items over ~90 s).
 WARM_UP_S = 75
+
+
+class Analyst:
+    """Uses the demo's console the way people do, so its request and login panels have data."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+        self.http: httpx.Client | None = None
+
+    def visit(self) -> None:
+        found = self.pipeline.console()
+        if found is None:
+            return
+        url, user, password = found
+        if self.http is None:
+            self.http = httpx.Client(base_url=url, timeout=10)
+        try:
+            form = self.http.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            if token:  # not signed in yet: one wrong password, then the right one
+                wrong = {"username": user, "password": "not the password", "csrf_token": token[1]}
+                self.http.post("/login", data=wrong)
+                self.http.post("/login", data={**wrong, "password": password})
+            self.http.get("/")
+            self.http.get("/search", params={"q": "frappes"})
+            self.http.get("/api/v1/alerts")  # no token: refused
+            self.http.get("/healthz")
+        except httpx.TransportError:
+            pass
+
+    def close(self) -> None:
+        if self.http is not None:
+            self.http.close()
 
 
 def _targets() -> list[tuple[str, dict[str, Any]]]:
@@ -68,13 +119,16 @@ def started(prometheus: Prometheus) -> float:
 def empty_panels(prometheus: Prometheus, pipeline: Pipeline, started: float) -> list[str]:
     """Panel targets still without data once the demo has had time to fill them (ideally none)."""
     deadline = pipeline.started + WARM_UP_S
+    analyst = Analyst(pipeline)
     while True:
+        analyst.visit()
         empty = [
             f"{title} [{target['refId']}]: {target['expr']}"
             for title, target in _targets()
             if not finite(evaluate(prometheus, target, started))
         ]
         if not empty or time.time() > deadline:
+            analyst.close()
             return empty
         time.sleep(2)
 
@@ -163,5 +217,8 @@ def test_every_exported_series_is_catalogued_with_its_labels(
             if label in labels and labels[label] not in fixed:
                 wrong.add(f"{name}: {label}={labels[label]!r} is not one of {fixed}")
     assert wrong == set()
-    # The demo exercises most of the catalogue; the rest are failure counters with no label set yet.
-    assert len(seen) >= len(CATALOGUE) - 4, sorted({m.name for m in CATALOGUE} - seen)
+    # The demo exercises the catalogue but for counters of failures and of analysts' actions,
+    # whose label sets nothing has made yet.
+    assert {m.name for m in CATALOGUE} - seen <= NOT_IN_THE_DEMO, ", ".join(
+        sorted({m.name for m in CATALOGUE} - seen - NOT_IN_THE_DEMO)
+    )

@@ -18,8 +18,13 @@ PROMETHEUS = REPO / "deploy" / "prometheus"
 # Docker's file, with anchors and merge keys that Wirewatch's own config loader refuses.
 COMPOSE = YAML(typ="safe").load(REPO / "docker-compose.yml")
 #: Scrape job → docker-compose service that runs it → the `wirewatch` command it runs.
-JOBS = {"wirewatch-ingest": "ingest", "wirewatch-processor": "processor", "wirewatch-alerts": "alerts"}
-COMMANDS = {"ingest": "ingest", "processor": "process", "alerts": "deliver"}
+JOBS = {
+    "wirewatch-ingest": "ingest",
+    "wirewatch-processor": "processor",
+    "wirewatch-alerts": "alerts",
+    "wirewatch-console": "console",
+}
+COMMANDS = {"ingest": "ingest", "processor": "process", "alerts": "deliver", "console": "console"}
 
 
 def _jobs(path: Path) -> dict[str, dict[str, Any]]:
@@ -77,6 +82,7 @@ PAGES = {
     "WirewatchRecordsDeadLettered": "DLQ not empty (poison records)",
     "WirewatchDeliveryFailing": "delivery failure ratio high",
     "WirewatchServiceDown": "a service not answering",
+    "WirewatchConsoleProjectionStalled": "a console not projecting the alerts topic",
 }
 
 
