@@ -1,102 +1,47 @@
-"""The analysts' actions as pages and API endpoints: an ``APIRouter`` the app includes.
+"""The analysts' actions as pages: an ``APIRouter`` the app includes, with the others'.
 
 Pages (session, CSRF on every form, role asked of ``console.permissions``): the feed's and
 the story page's Acknowledge / Snooze / Mute… / Not relevant forms post here and go back
 where they came from; ``/silences`` lists silences and ends them; ``/silences/new`` makes
-one; ``/audit`` (admins) is the audit log; ``/act?token=…`` is the confirmation page of an
-email or Slack link. API (Bearer token, in the OpenAPI document): the endpoints of
-DESIGN.md's console contract. Slack's button clicks come to ``/slack/actions``.
-Every action goes through ``console.actions.Actions``, whose refusals carry their status.
+one; ``/audit`` (admins) is the audit log. ``action_router`` also includes the links'
+confirmation pages (``links``), Slack's button clicks (``slack``) and the API
+(``action_api``). Every action goes through ``console.actions.Actions``, whose refusals
+carry their status.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment
-from pydantic import BaseModel, Field
 
-from console import action_metrics
 from console.accounts import Accounts, User
 from console.actions import ActionRefused, Actions, Forbidden
 from wirewatch.actions import (
     MATCHER_KEYS,
-    SLACK_ACTION_PREFIX,
-    Action,
-    ActionSource,
     matches,
-    parse_slack_button_value,
-    verify_link,
 )
-from wirewatch.errors import RecordError
 from wirewatch.records import Alert
 
-from .slack import SLACK_PATH, slack_refusal
+from .action_api import api_routes, silence_state
+from .links import link_routes
+from .slack import slack_routes
 
 SNOOZE_CHOICES = (60, 360, 1440)
 Render = Callable[..., Response]
 UserDependency = Callable[[str], Callable[[Request], Awaitable[User]]]
 
 
-class SnoozeIn(BaseModel):
-    minutes: int = Field(ge=1, le=30 * 24 * 60, description="how long the story's updates are held")
-
-
-class SilenceIn(BaseModel):
-    matchers: dict[str, str | list[str]] = Field(
-        description='over rule, actor, region, escalation, severity: {"region": "Idlib"}'
-    )
-    ends_at: datetime
-    starts_at: datetime | None = Field(None, description="default: now")
-    channels: list[str] = Field([], description="channel names; [] = every channel")
-    comment: str = Field(description="why (mandatory)")
-
-
-class NotRelevantIn(BaseModel):
-    reason: str = Field("", max_length=2000)
-
-
-class SilenceOut(BaseModel):
-    id: str
-    action_id: str
-
-
-class ActionsOut(BaseModel):
-    actions: list[Action]
-
-
-class SilenceState(BaseModel):
-    id: str
-    state: str = Field(description="pending, active, expired or ended")
-    created_by: str
-    silence: Action
-
-
-class SilencesOut(BaseModel):
-    silences: list[SilenceState]
-
-
 def duration(minutes: int) -> str:
     """60 → ``1 h``, 90 → ``90 min``."""
     return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
-
-
-def silence_state(s: Action, now: datetime) -> str:
-    if s.cancelled:
-        return "ended"
-    assert s.starts_at is not None and s.ends_at is not None
-    if now < s.starts_at:
-        return "pending"
-    return "active" if now < s.ends_at else "expired"
 
 
 def story_actions(actions: Actions, story_key: str) -> dict[str, Any]:
@@ -367,196 +312,7 @@ def action_router(
         listed = acting().action_store.actions(user_name[:64] or None, kind[:20] or None, limit=500)
         return render(request, "audit.html", title="Audit log", actions=listed, who=user_name, kind=kind)
 
-    # -- links from emails and Slack webhook messages ---------------------------------------
-
-    def claim_of(token: str) -> Any:
-        secret = acting().link_secret
-        if not secret:
-            raise HTTPException(
-                400, "This console verifies no links (WIREWATCH_ACTION_LINK_SECRET is not set)."
-            )
-        try:
-            claim = verify_link(secret, token)
-        except RecordError as exc:
-            raise HTTPException(
-                400, f"This link cannot be used: {str(exc).removeprefix('link: ')}."
-            ) from None
-        if acting().used(claim.nonce):
-            raise HTTPException(409, "This link was used already: its action is done.")
-        return claim
-
-    @router.get("/act", include_in_schema=False)
-    async def act_page(
-        request: Request, token: str = "", user: User = Depends(page_user("view"))
-    ) -> Response:
-        claim = claim_of(token)
-        if claim.kind == "silence":
-            return RedirectResponse(
-                "/silences/new?" + urlencode({"story_key": claim.story_key}), status_code=303
-            )
-        return render(request, "act.html", title="Confirm", claim=claim, token=token)
-
-    @router.post("/act", include_in_schema=False)
-    async def act(
-        request: Request,
-        token: str = Form(""),
-        minutes: str = Form("60"),
-        reason: str = Form(""),
-        user: User = Depends(page_user("view")),
-    ) -> Response:
-        claim = claim_of(token)
-        source: ActionSource = "slack" if "slack" in claim.channel.lower() else "email"
-        a = acting()
-
-        async def do() -> Any:
-            if claim.kind == "acknowledge":
-                return await a.acknowledge(user, claim.story_key, source, action_id=claim.nonce)
-            if claim.kind == "snooze":
-                return await a.snooze(
-                    user, claim.story_key, int(minutes or 60), source, action_id=claim.nonce
-                )
-            if claim.kind == "not_relevant":
-                return await a.not_relevant(user, claim.alert_id, reason, source, action_id=claim.nonce)
-            raise ActionRefused(f"a link cannot {claim.kind}")
-
-        try:
-            await do()
-        except ValueError:
-            return refused(request, ActionRefused("snooze: give a number of minutes"))
-        except ActionRefused as exc:
-            return refused(request, exc)
-        return RedirectResponse(story_default(claim.story_key), status_code=303)
-
-    # -- Slack buttons ----------------------------------------------------------------------
-
-    @router.post(SLACK_PATH, include_in_schema=False)
-    async def slack_actions(request: Request) -> Response:
-        body = await request.body()
-        a = acting()
-        reason = slack_refusal(
-            a.slack_secret,
-            request.headers.get("x-slack-request-timestamp"),
-            request.headers.get("x-slack-signature"),
-            body,
-        )
-        if reason is not None:
-            action_metrics.SLACK_REFUSED.labels(reason).inc()
-            return JSONResponse({"detail": f"refused: {reason.replace('_', ' ')}"}, 401)
-
-        def say(text: str) -> Response:
-            return JSONResponse({"response_type": "ephemeral", "text": text})
-
-        try:
-            payload = json.loads(parse_qs(body.decode("utf-8"))["payload"][0])
-            slack_id = str(payload["user"]["id"])
-            button = payload["actions"][0]
-            if not str(button.get("action_id", "")).startswith(SLACK_ACTION_PREFIX):
-                return say("Not a Wirewatch button.")
-            value = parse_slack_button_value(str(button.get("value", "")))
-        except (KeyError, IndexError, TypeError, ValueError, RecordError):
-            return JSONResponse({"detail": "not a Slack block_actions payload"}, 400)
-        user = accounts.slack_user(slack_id)
-        if user is None:
-            return say(
-                "Your Slack account is not linked to a Wirewatch console user: ask an admin "
-                f"(`wirewatch console user link NAME --slack-id {slack_id}`)."
-            )
-        kind, story_key = str(value["kind"]), str(value["story_key"])
-        try:
-            if kind == "acknowledge":
-                await a.acknowledge(user, story_key, "slack")
-                return say(f"Acknowledged by {user.name}")
-            if kind == "snooze":
-                minutes = int(str(value.get("minutes") or 60))
-                await a.snooze(user, story_key, minutes, "slack")
-                return say(f"Snoozed for {duration(minutes)} by {user.name}")
-            if kind == "not_relevant":
-                await a.not_relevant(user, str(value.get("alert_id", "")), "", "slack")
-                return say(f"Marked not relevant by {user.name}")
-            return say("Muting needs a comment: open the story in the console and use Mute….")
-        except (ValueError, ActionRefused) as exc:
-            return say(f"Not done: {exc}")
-
-    # -- the API ----------------------------------------------------------------------------
-
-    def api_refused(exc: ActionRefused) -> HTTPException:
-        return HTTPException(exc.status, str(exc))
-
-    @router.post("/api/v1/stories/{story_key}/acknowledge", response_model=Action, tags=["actions"])
-    async def api_acknowledge(story_key: str, user: User = Depends(api_user)) -> Action:
-        """Acknowledge a story: no more pushes for it, unless its severity rises."""
-        try:
-            return await acting().acknowledge(user, story_key, "api")
-        except ActionRefused as exc:
-            raise api_refused(exc) from None
-
-    @router.post("/api/v1/stories/{story_key}/snooze", response_model=Action, tags=["actions"])
-    async def api_snooze(story_key: str, body: SnoozeIn, user: User = Depends(api_user)) -> Action:
-        """Hold a story's updates for ``minutes``; the next one after that says what happened meanwhile."""
-        try:
-            return await acting().snooze(user, story_key, body.minutes, "api")
-        except ActionRefused as exc:
-            raise api_refused(exc) from None
-
-    @router.post("/api/v1/silences", response_model=SilenceOut, tags=["actions"])
-    async def api_silence(body: SilenceIn, user: User = Depends(api_user)) -> SilenceOut:
-        """Mute alerts matching every matcher, on ``channels`` (default all), until ``ends_at``."""
-        try:
-            done = await acting().silence(
-                user,
-                "api",
-                matchers=body.matchers,
-                ends_at=body.ends_at,
-                comment=body.comment,
-                starts_at=body.starts_at,
-                channels=body.channels,
-            )
-        except ActionRefused as exc:
-            raise api_refused(exc) from None
-        return SilenceOut(id=done.silence_id, action_id=done.action_id)
-
-    @router.delete("/api/v1/silences/{silence_id}", response_model=Action, tags=["actions"])
-    async def api_end_silence(silence_id: str, user: User = Depends(api_user)) -> Action:
-        """End a silence now (the record stays in the history)."""
-        try:
-            return await acting().end_silence(user, silence_id, "api")
-        except ActionRefused as exc:
-            raise api_refused(exc) from None
-
-    @router.post("/api/v1/alerts/{alert_id}/not-relevant", response_model=Action, tags=["actions"])
-    async def api_not_relevant(alert_id: str, body: NotRelevantIn, user: User = Depends(api_user)) -> Action:
-        """Mark an alert not relevant, with the evidence it matched (a labelled case for tuning)."""
-        try:
-            return await acting().not_relevant(user, alert_id, body.reason, "api")
-        except ActionRefused as exc:
-            raise api_refused(exc) from None
-
-    @router.get("/api/v1/actions", response_model=ActionsOut, tags=["actions"])
-    async def api_actions(
-        user_name: str | None = Query(None, alias="user"),
-        kind: str | None = None,
-        limit: int = Query(200, ge=1, le=1000),
-        user: User = Depends(api_user),
-    ) -> ActionsOut:
-        """The audit log: every action this console has read, newest first."""
-        return ActionsOut(actions=acting().action_store.actions(user_name, kind, limit))
-
-    @router.get("/api/v1/silences", response_model=SilencesOut, tags=["actions"])
-    async def api_silences(user: User = Depends(api_user)) -> SilencesOut:
-        """Every silence, newest first, with its state now."""
-        now = datetime.now(UTC)
-        store = acting().action_store
-        authors = store.silence_authors()
-        return SilencesOut(
-            silences=[
-                SilenceState(
-                    id=s.silence_id,
-                    state=silence_state(s, now),
-                    created_by=authors.get(s.silence_id, s.actor),
-                    silence=s,
-                )
-                for s in store.silences()
-            ]
-        )
-
+    router.include_router(link_routes(acting, render, page_user, refused))
+    router.include_router(slack_routes(acting, accounts))
+    router.include_router(api_routes(acting, api_user))
     return router

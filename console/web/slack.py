@@ -11,9 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
+from collections.abc import Callable
+from urllib.parse import parse_qs
 
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from console import action_metrics
+from console.accounts import Accounts
+from console.actions import ActionRefused, Actions
 from console.web.security import CSRFMiddleware, Receive, Scope, Send
+from wirewatch.actions import SLACK_ACTION_PREFIX, parse_slack_button_value
+from wirewatch.errors import RecordError
 
 SLACK_PATH = "/slack/actions"
 MAX_AGE_S = 5 * 60
@@ -57,3 +68,65 @@ class CSRFExceptSlack(CSRFMiddleware):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+def slack_routes(acting: Callable[[], Actions], accounts: Accounts) -> APIRouter:
+    """``POST /slack/actions``: a verified click acts as the linked console user, source "slack".
+
+    Slack wants a 200 within three seconds: a user who is not linked, whose role may not, or
+    whose action is refused gets a 200 with an ephemeral text saying so; only a request that
+    is not Slack's (signature) is a 401, and a payload that is not block_actions a 400.
+    """
+    from console.web.actions import duration
+
+    router = APIRouter()
+
+    @router.post(SLACK_PATH, include_in_schema=False)
+    async def slack_actions(request: Request) -> Response:
+        body = await request.body()
+        a = acting()
+        reason = slack_refusal(
+            a.slack_secret,
+            request.headers.get("x-slack-request-timestamp"),
+            request.headers.get("x-slack-signature"),
+            body,
+        )
+        if reason is not None:
+            action_metrics.SLACK_REFUSED.labels(reason).inc()
+            return JSONResponse({"detail": f"refused: {reason.replace('_', ' ')}"}, 401)
+
+        def say(text: str) -> Response:
+            return JSONResponse({"response_type": "ephemeral", "text": text})
+
+        try:
+            payload = json.loads(parse_qs(body.decode("utf-8"))["payload"][0])
+            slack_id = str(payload["user"]["id"])
+            button = payload["actions"][0]
+            if not str(button.get("action_id", "")).startswith(SLACK_ACTION_PREFIX):
+                return say("Not a Wirewatch button.")
+            value = parse_slack_button_value(str(button.get("value", "")))
+        except (KeyError, IndexError, TypeError, ValueError, RecordError):
+            return JSONResponse({"detail": "not a Slack block_actions payload"}, 400)
+        user = accounts.slack_user(slack_id)
+        if user is None:
+            return say(
+                "Your Slack account is not linked to a Wirewatch console user: ask an admin "
+                f"(`wirewatch console user link NAME --slack-id {slack_id}`)."
+            )
+        kind, story_key = str(value["kind"]), str(value["story_key"])
+        try:
+            if kind == "acknowledge":
+                await a.acknowledge(user, story_key, "slack")
+                return say(f"Acknowledged by {user.name}")
+            if kind == "snooze":
+                minutes = int(str(value.get("minutes") or 60))
+                await a.snooze(user, story_key, minutes, "slack")
+                return say(f"Snoozed for {duration(minutes)} by {user.name}")
+            if kind == "not_relevant":
+                await a.not_relevant(user, str(value.get("alert_id", "")), "", "slack")
+                return say(f"Marked not relevant by {user.name}")
+            return say("Muting needs a comment: open the story in the console and use Mute….")
+        except (ValueError, ActionRefused) as exc:
+            return say(f"Not done: {exc}")
+
+    return router
