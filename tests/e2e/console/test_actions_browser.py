@@ -7,12 +7,26 @@ driven through what a user sees: button names, field labels, text.
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
 
-from tests.e2e.console.conftest import Console
+import pytest
+from playwright.sync_api import APIResponse, Page, expect
+
+from console.web.slack import slack_signature
+from tests.e2e.console.conftest import PASSWORD, USER, Console
+from tests.e2e.console.harness import AlertsTopic, ConsoleProcess, add_user, console_env, wirewatch
 from tests.e2e.console.stories import single
 from tests.e2e.console.test_console_browser import ACTIONS, reload_until_listed
 from tests.support.browser import Chromium, PageWatch
+from wirewatch.actions import SLACK_ACTION_PREFIX, LinkClaim, new_action_id, sign_link, slack_button_value
+from wirewatch.records import utcnow
+from wirewatch.settings import Settings
 
 ADMIN, ADMIN_PASSWORD = "adm", "admin password 1234567"
 
@@ -114,3 +128,89 @@ def test_the_audit_page_names_the_user(
     finally:
         admin_context.close()
     watch.assert_clean()
+
+
+SLACK_SECRET = "slack-signing-secret-for-the-test"
+LINK_SECRET = "action-link-secret-for-the-test"
+
+
+@pytest.fixture
+def linked_console(kafka_settings: Settings, tmp_path: Path) -> Iterator[Console]:
+    """A console with the Slack signing secret and the link key set, and ana linked to Slack U0ANA."""
+    env = console_env(
+        kafka_settings,
+        {"WIREWATCH_SLACK_SIGNING_SECRET": SLACK_SECRET, "WIREWATCH_ACTION_LINK_SECRET": LINK_SECRET},
+    )
+    add_user(env, USER, PASSWORD, role="analyst")
+    linked = subprocess.run(
+        wirewatch("console", "user", "link", USER, "--slack-id", "U0ANA"),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert linked.returncode == 0, linked.stderr
+    process = ConsoleProcess(env, tmp_path / "console")
+    topic = AlertsTopic(kafka_settings)
+    try:
+        yield Console(process.start(), kafka_settings, process, topic, env)
+        assert process.alive(), f"the console died during the test:\n{process.tail()}"
+    finally:
+        topic.close()
+        process.stop()
+
+
+def slack_click(console: Console, page: Page, story_key: str, secret: str) -> APIResponse:
+    value = slack_button_value("snooze", story_key, "", 60)
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0ANA"},
+        "actions": [{"action_id": f"{SLACK_ACTION_PREFIX}snooze", "value": value}],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    ts = str(int(time.time()))
+    return page.request.post(
+        f"{console.url}/slack/actions",
+        data=body,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": slack_signature(secret, ts, body.encode()),
+        },
+    )
+
+
+def test_slack_clicks_and_email_links_act_on_the_running_console(
+    linked_console: Console, page: Page, watch: PageWatch
+) -> None:
+    console = linked_console
+    clicked, linked = single("Frappes aériennes près d'Idleb"), single("Strikes near Hama", regions=("Hama",))
+    console.produce(clicked, linked)
+    console.login(page)
+    reload_until_listed(page, {clicked.alert_id, linked.alert_id})
+
+    forged = slack_click(console, page, clicked.story_key, "not the signing secret")
+    assert forged.status == 401, forged.text()
+    answer = slack_click(console, page, clicked.story_key, SLACK_SECRET)
+    assert answer.status == 200 and answer.json() == {
+        "response_type": "ephemeral",
+        "text": f"Snoozed for 1 h by {console.user}",
+    }
+    story_page(page, console, clicked.story_key)
+    expect(page.locator("#story-state .snoozed")).to_contain_text(f"Snoozed by {console.user} until")
+
+    claim = LinkClaim(
+        kind="acknowledge",
+        story_key=linked.story_key,
+        channel="analysts",
+        expires=utcnow() + timedelta(hours=1),
+        nonce=new_action_id(),
+    )
+    target = f"{console.url}/act?{urlencode({'token': sign_link(LINK_SECRET, claim)})}"
+    page.goto(target)
+    page.get_by_role("button", name="Confirm acknowledge").click()
+    page.wait_for_url(f"{console.url}/stories/{linked.story_key}")
+    expect(page.locator("#story-state .acknowledged")).to_contain_text(f"Acknowledged by {console.user}")
+    watch.assert_clean()
+    again = page.goto(target)
+    assert again is not None and again.status == 409
