@@ -75,6 +75,8 @@ class KafkaProducer:
 
     bootstrap: str
     client_config: dict[str, object] = field(default_factory=dict)
+    #: the longest a start or a send may take before the action is refused (503)
+    timeout_s: float = SEND_TIMEOUT_S
     _producer: Any = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -87,11 +89,11 @@ class KafkaProducer:
                     bootstrap_servers=self.bootstrap,
                     acks="all",
                     enable_idempotence=True,
-                    request_timeout_ms=int(SEND_TIMEOUT_S * 1000),
+                    request_timeout_ms=int(self.timeout_s * 1000),
                     **self.client_config,
                 )
                 try:
-                    await asyncio.wait_for(producer.start(), SEND_TIMEOUT_S)
+                    await asyncio.wait_for(producer.start(), self.timeout_s)
                 except BaseException:
                     await producer.stop()
                     raise
@@ -101,7 +103,7 @@ class KafkaProducer:
     async def send(self, topic: str, key: bytes, value: bytes) -> None:
         try:
             producer = await self._started()
-            await asyncio.wait_for(producer.send_and_wait(topic, value, key=key), SEND_TIMEOUT_S)
+            await asyncio.wait_for(producer.send_and_wait(topic, value, key=key), self.timeout_s)
         except Exception as exc:
             log.warning("actions topic unreachable: %s: %s", type(exc).__name__, exc)
             await self.close()

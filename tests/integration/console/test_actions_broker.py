@@ -18,7 +18,7 @@ from kafka import TopicPartition
 
 from console.accounts import Accounts
 from console.action_store import ActionStore
-from console.actions import Actions
+from console.actions import Actions, KafkaProducer
 from console.projector import Hub, Projector
 from console.service import build_actions
 from console.store import Store
@@ -180,3 +180,24 @@ async def test_an_action_on_an_unknown_story_is_dead_lettered(
         assert actions.projector.status.malformed == 1
     dead = await read_all(kafka_settings, topics.actions_dlq, 1)
     assert [Action.from_bytes(v).action_id for _, v in dead] == [ghost.action_id]
+
+
+async def test_kafka_unreachable_refuses_the_action_and_does_nothing(tmp_path: Path) -> None:
+    from wirewatch.broker import free_port
+
+    store = Store(tmp_path / "c.db")
+    store.add(alert("st-a", 0))
+    accounts = Accounts(tmp_path / "accounts.db", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    accounts.add_user("ana", "analyst", PASSWORD)
+    headers = {"Authorization": f"Bearer {accounts.create_token('ana')[1]}"}
+    producer = KafkaProducer(f"127.0.0.1:{free_port()}", timeout_s=2.0)
+    actions = Actions(store=store, action_store=ActionStore(store), producer=producer, topic="x.actions.v1")
+    console = Console(store=store, accounts=accounts, signer=Signer(b"k" * 32), actions=actions)
+    transport = httpx.ASGITransport(app=create_app(console))
+    async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as client:
+        started = time.monotonic()
+        response = await client.post("/api/v1/stories/st-a/acknowledge", headers=headers)
+    assert response.status_code == 503 and "nothing was done" in response.json()["detail"]
+    assert time.monotonic() - started < 10
+    assert actions.action_store.actions() == [] and actions.produced == set()
+    await producer.close()
