@@ -83,6 +83,20 @@ def install(env: Environment, actions: Actions | None) -> None:
     env.globals["MATCHER_KEYS"] = MATCHER_KEYS
 
 
+def live_controls(request: Request, user: User) -> dict[str, Any]:
+    """What a live feed row needs to carry its user's action controls (going back to the feed)."""
+    from console.permissions import allowed
+
+    from .security import CSRF_FIELD
+
+    return {
+        "can": lambda action: allowed(user, action),
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": request.state.csrf_token,
+        "back": "/",
+    }
+
+
 def _safe_back(target: str, default: str) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default

@@ -305,3 +305,21 @@ async def test_unknown_story_is_a_404_page(session: httpx.AsyncClient) -> None:
     page = await session.get("/")
     response = await session.post("/stories/nope/acknowledge", data={"csrf_token": csrf_of(page.text)})
     assert response.status_code == 404 and "no story" in response.text
+
+
+async def test_a_live_row_carries_the_analysts_controls(session: httpx.AsyncClient, console: Console) -> None:
+    from test_live import cookie_of, read_events
+
+    from console.web.app import create_app
+
+    fresh = make_alert("st-live", severity="critical")
+
+    def publish() -> None:
+        console.store.add(fresh)
+        console.hub.publish(fresh)
+
+    page = await session.get("/")
+    (event,) = await read_events(create_app(console), await cookie_of(session), then=publish)
+    html = event["html"]
+    assert 'action="/stories/st-live/acknowledge"' in html and "Mute…" in html
+    assert f'value="{csrf_of(page.text)}"' in html and 'name="next" value="/"' in html
