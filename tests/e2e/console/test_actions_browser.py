@@ -22,7 +22,13 @@ from console.web.slack import slack_signature
 from tests.e2e.console.conftest import PASSWORD, USER, Console
 from tests.e2e.console.harness import AlertsTopic, ConsoleProcess, add_user, console_env, wirewatch
 from tests.e2e.console.stories import single
-from tests.e2e.console.test_console_browser import ACTIONS, reload_until_listed
+from tests.e2e.console.test_console_browser import (
+    ACTIONS,
+    LIVE_BOUND_S,
+    connect_live,
+    reload_until_listed,
+    row,
+)
 from tests.support.browser import Chromium, PageWatch
 from wirewatch.actions import SLACK_ACTION_PREFIX, LinkClaim, new_action_id, sign_link, slack_button_value
 from wirewatch.records import utcnow
@@ -214,3 +220,19 @@ def test_slack_clicks_and_email_links_act_on_the_running_console(
     watch.assert_clean()
     again = page.goto(target)
     assert again is not None and again.status == 409
+
+
+def test_snooze_a_story_that_arrived_live(console: Console, page: Page, watch: PageWatch) -> None:
+    console.login(page)
+    expect(page.locator("#alerts")).to_be_attached()
+    connect_live(page, console, watch)
+    alert = single("Nouvelles frappes russes sur Idleb", severity="critical")
+    console.produce(alert)
+    live = row(page, alert.alert_id)
+    expect(live).to_be_visible(timeout=LIVE_BOUND_S * 1000)
+    live.get_by_label("Snooze for").select_option(label="24 h")
+    live.get_by_role("button", name="Snooze").click()
+    page.wait_for_url(f"{console.url}/")
+    story_page(page, console, alert.story_key)
+    expect(page.locator("#story-state .snoozed")).to_contain_text(f"Snoozed by {console.user} until")
+    watch.assert_clean()
