@@ -22,6 +22,7 @@ ACTIONS: dict[str, Role] = {
     "snooze": "analyst",
     "silence": "analyst",
     "not_relevant": "analyst",
+    "edit_watchlist": "analyst",  # the workbench: check, try, preview, apply, roll back
     "audit": "admin",  # the audit log of every action
     "manage_users": "admin",
     "manage_tokens": "admin",

@@ -11,6 +11,7 @@ import difflib
 import json
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 #: Examples of each kind of change the human diff summary shows.
 EXAMPLES_SHOWN = 5
+#: seconds between two progress lines of --progress-jsonl
+PROGRESS_EVERY_S = 0.25
 
 AUTHOR_OPTION = typer.Option(
     None, "--author", help="who applies it, recorded with the version (default: $USER, else cli)"
@@ -197,6 +200,12 @@ def diff(
     max_seconds: float | None = typer.Option(
         None, "--max-seconds", help="stop after this long (default: $WIREWATCH_WATCHLIST_DIFF_MAX_SECONDS)"
     ),
+    progress_jsonl: bool = typer.Option(
+        False,
+        "--progress-jsonl",
+        hidden=True,
+        help='progress as {"progress": {"done", "total"}} lines on stderr, for the console',
+    ),
 ) -> None:
     """What a watchlist change would have changed on the items stored since --since; sends nothing.
 
@@ -235,7 +244,15 @@ def diff(
     assert settings.kafka_bootstrap is not None
     err = Console(stderr=True)
     columns = (TextColumn("replaying items"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
+    told = [0.0]
+
+    def tell(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+        if progress_jsonl and (time.monotonic() - told[0] >= PROGRESS_EVERY_S or done == total):
+            told[0] = time.monotonic()
+            print(json.dumps({"progress": {"done": done, "total": total}}), file=sys.stderr, flush=True)
+
+    with Progress(*columns, console=err, transient=True, disable=progress_jsonl) as bar:
         task = bar.add_task("items", total=None)
         result = diff_stored(
             settings,
@@ -246,7 +263,7 @@ def diff(
             start,
             max_items=max_items or settings.watchlist_diff_max_items,
             max_seconds=max_seconds or settings.watchlist_diff_max_seconds,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=tell,
             on_change=(lambda c: print(json.dumps(c.to_json(), ensure_ascii=False), flush=True))
             if jsonl
             else (lambda c: None),

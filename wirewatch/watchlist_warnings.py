@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wirewatch.channel_names import notify_names
-from wirewatch.configfile import YamlDocument, read_yaml
+from wirewatch.configfile import YamlDocument, parse_yaml, read_yaml
 from wirewatch.errors import ConfigError, Issue
 from wirewatch.records import SEVERITIES, Severity, severity_rank
 from wirewatch.watchlist import Rule, Watchlist, homonym_warnings, validate_watchlist
@@ -48,7 +48,15 @@ def check_watchlist(path: Path | str, channels: Path | str) -> CheckedWatchlist:
     ``channels`` is the channels file the ``notify`` names are checked
     against; it is read only when a rule names a channel.
     """
-    doc = read_yaml(path)
+    return _checked(read_yaml(path), channels)
+
+
+def check_watchlist_text(text: str, name: str, channels: Path | str) -> CheckedWatchlist:
+    """``check_watchlist`` of a text (the console's editor); issues name ``name``."""
+    return _checked(parse_yaml(text, name), channels)
+
+
+def _checked(doc: YamlDocument, channels: Path | str) -> CheckedWatchlist:
     watchlist = validate_watchlist(doc)
     return CheckedWatchlist(
         watchlist,

@@ -36,6 +36,7 @@ from console.permissions import ROLES, allowed
 from console.projector import Hub, Projector, Status
 from console.store import AlertFilter, Store
 from console.web.ratelimit import LoginLimiter
+from console.workbench import Workbench, WorkbenchError
 from wirewatch.records import SEVERITIES, Alert
 
 from .actions import action_router, install
@@ -48,6 +49,7 @@ from .security import (
     is_https,
 )
 from .slack import CSRFExceptSlack
+from .workbench import workbench_error_response, workbench_router
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
@@ -73,6 +75,8 @@ class Console:
     heartbeat_s: float = 15.0
     #: acting on alerts (console.web.actions); None: no action is possible
     actions: Actions | None = None
+    #: the watchlist workbench (console.web.workbench); None: no Kafka, its pages say so
+    workbench: Workbench | None = None
 
 
 class LoginRequired(Exception):
@@ -103,14 +107,14 @@ def story_href(story_key: str) -> str:
     return "/stories/" + quote(story_key, safe="")
 
 
-def when(value: str | None) -> str:
-    """An ISO time as ``2026-12-04 08:00 UTC``."""
+def when(value: str | datetime | None) -> str:
+    """An ISO time (or a datetime) as ``2026-12-04 08:00 UTC``."""
     if not value:
         return "—"
     try:
-        moment = datetime.fromisoformat(value).astimezone(UTC)
+        moment = (value if isinstance(value, datetime) else datetime.fromisoformat(value)).astimezone(UTC)
     except ValueError:
-        return value
+        return str(value)
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -257,6 +261,8 @@ def create_app(console: Console) -> FastAPI:
         try:
             yield
         finally:
+            if console.workbench is not None:
+                await console.workbench.close()  # a preview's subprocess ends with the console
             if task is not None:
                 task.cancel()
                 try:
@@ -634,6 +640,12 @@ def create_app(console: Console) -> FastAPI:
 
     install(env, console.actions)
     app.include_router(action_router(console.actions, console.accounts, render, page_user, api_user))
+    app.include_router(workbench_router(console.workbench, render, page_user))
+
+    @app.exception_handler(WorkbenchError)
+    async def _workbench_error(request: Request, exc: WorkbenchError) -> Response:
+        return workbench_error_response(render, request, exc)
+
     app.state.console = console
     app.state.started = time.time()
     return app

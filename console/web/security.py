@@ -44,6 +44,8 @@ TRUSTED_SESSION = "trusted_session_id"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Largest form body the CSRF check reads (the console's forms are a few fields).
 MAX_FORM_BYTES = 64 * 1024
+#: ... except the workbench's, which carry a watchlist (at most 512 KiB, URL-encoded up to 3x)
+MAX_WATCHLIST_FORM_BYTES = 2 * 1024 * 1024
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -147,9 +149,15 @@ class CSRFMiddleware:
         if scope["method"] in SAFE_METHODS or scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
-        body, too_big = await _read_body(receive)
+        workbench = scope["path"].startswith("/watchlist")
+        body, too_big = await _read_body(receive, MAX_WATCHLIST_FORM_BYTES if workbench else MAX_FORM_BYTES)
         if too_big:
-            await _plain(send, 413, "request body too large")
+            why = (
+                "a watchlist is at most 512 KiB: this one is larger"
+                if workbench
+                else "request body too large"
+            )
+            await _plain(send, 413, why)
             return
         sent = _header(scope, CSRF_HEADER)
         if sent is None and _header(scope, b"content-type", "").startswith(
@@ -269,7 +277,7 @@ def _header(scope: Scope, name: bytes, default: str | None = None) -> Any:
     return default
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -278,7 +286,7 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_FORM_BYTES:
+        if size > limit:
             return b"", True
         chunks.append(chunk)
         if not message.get("more_body", False):
