@@ -60,7 +60,10 @@ def watchlist_apply(
         help="the version this change was made on: refused (exit 1) if another is live now",
     ),
     force: bool = typer.Option(
-        False, "--force", help="publish even if a rule notifies a channel the channels file does not define"
+        False,
+        "--force",
+        help="publish even if a rule notifies a channel the channels file does not define, or "
+        "--expect-parent is no longer live",
     ),
 ) -> None:
     """Validate a watchlist and publish it as a new version: every processor worker switches to it live.
@@ -68,7 +71,7 @@ def watchlist_apply(
     The version (its content hash) is recorded with its author, comment and parent (the
     version live before it) in the history. Refuses (exit 2) a rule that notifies a channel
     the channels file does not define, unless --force; refuses (exit 1) when --expect-parent
-    is no longer the live version.
+    is no longer the live version, unless --force (which then replaces the colleague's change).
 
     Example: wirewatch watchlist apply config/watchlist.yaml --comment "add Saraqeb spellings"
     """
@@ -88,6 +91,12 @@ def watchlist_apply(
     text = file.read_text(encoding="utf-8")
     if expect_parent and not expect_parent.startswith("sha256:"):
         expect_parent = f"sha256:{expect_parent}"
+    if force and expect_parent:
+        print(
+            f"{file}: --force: applied whatever version is live now, not only on {expect_parent}",
+            file=sys.stderr,
+        )
+        expect_parent = None
     applied = apply_version(
         settings,
         text,
