@@ -69,8 +69,16 @@ def link_routes(
         token: str = Form(""),
         minutes: str = Form("60"),
         reason: str = Form(""),
-        user: User = Depends(page_user("view")),
     ) -> Response:
+        from console.web.app import LoginRequired
+
+        try:
+            user = await page_user("view")(request)
+        except LoginRequired:
+            # the session ended between the confirmation page and this POST: log in, then confirm
+            return RedirectResponse(
+                "/login?" + urlencode({"next": "/act?" + urlencode({"token": token})}), status_code=303
+            )
         claim = claim_of(token)
         source: ActionSource = "slack" if "slack" in claim.channel.lower() else "email"
         a = acting()

@@ -303,3 +303,15 @@ def test_feedback_cases_are_try_input_plus_the_label() -> None:
         "ana",
     )
     assert {e["alias"] for e in case["evidence"]} == {"Idleb", "frappe aérienne"}
+
+
+async def test_a_link_posted_without_a_session_goes_to_login_with_its_token(
+    client: httpx.AsyncClient, producer: MemoryProducer
+) -> None:
+    page = await client.get("/login")
+    target = link("acknowledge")
+    token = parse_qs(urlsplit(target).query)["token"][0]
+    response = await client.post("/act", data={"token": token, "csrf_token": csrf_of(page.text)})
+    assert response.status_code == 303 and producer.sent == []
+    location = urlsplit(response.headers["location"])
+    assert location.path == "/login" and parse_qs(location.query)["next"] == [target]
