@@ -39,7 +39,7 @@ from console.web.ratelimit import LoginLimiter
 from console.workbench import Workbench, WorkbenchError
 from wirewatch.records import SEVERITIES, Alert
 
-from .actions import action_router, install
+from .actions import action_router, install, live_controls
 from .security import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -497,7 +497,7 @@ def create_app(console: Console) -> FastAPI:
                 "alert_id": stored["alert_id"],
                 "severity": stored["severity"],
                 "story_key": stored["story_key"],
-                "html": row.render(a=stored, fresh=True),
+                "html": row.render(a=stored, fresh=True, **live_controls(request, user)),
             }
             event_id = stored["alert_id"]
             head = f"id: {event_id}\n" if event_id.isprintable() else ""
