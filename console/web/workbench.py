@@ -147,7 +147,13 @@ def workbench_router(workbench: Workbench | None, render: Render, page_user: Use
             {
                 **rollout(live, workers),
                 "workers": [
-                    {"worker": w.worker, "version": w.version, "at": w.at.isoformat(), "rejected": w.rejected}
+                    {
+                        "worker": w.worker,
+                        "version": w.version,
+                        "at": w.at.isoformat(),
+                        "rejected": w.rejected,
+                        "rejected_reason": w.rejected_reason,
+                    }
                     for w in workers
                 ],
             }
