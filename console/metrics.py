@@ -8,7 +8,7 @@ small seams feed them, so the app and the projector know nothing of Prometheus:
   duration, login results (``POST /login``: 303 ok, 401 bad, 429 locked) and API token
   checks (``/api/``: 401/403 refused, else ok);
 - ``MeteredProjector``: records projected by result, the last record's time, caught-up, and
-  the lag (records on the topic not yet in the store), measured every ``lag_interval_s``;
+  the lag (records on the topic not yet in the store), asked of Kafka every ``lag_interval_s``;
 - ``watch_hub``: the live feed's subscribers, read at scrape time.
 
 Labels are bounded: routes are the app's templates (``unmatched`` for a path no route
@@ -18,9 +18,9 @@ serves), statuses are the few the app answers, results come from the fixed sets 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,24 +196,28 @@ class MeteredProjector(Projector):
 
     metrics: ConsoleMetrics | None = None
     lag_interval_s: float = 10.0
-    #: (bootstrap, settings) for the lag's admin client; None: the lag is not measured
-    admin: Any = None
+    measure_lag: bool = False
 
-    def attach(self, metrics: ConsoleMetrics, admin: Any = None, lag_interval_s: float = 10.0) -> None:
-        self.metrics, self.admin, self.lag_interval_s = metrics, admin, lag_interval_s
+    def attach(
+        self, metrics: ConsoleMetrics, measure_lag: bool = False, lag_interval_s: float = 10.0
+    ) -> None:
+        """Report to ``metrics``; with ``measure_lag``, ask Kafka for the end offsets periodically."""
+        self.metrics, self.measure_lag, self.lag_interval_s = metrics, measure_lag, lag_interval_s
         metrics.live.set_function(lambda: 1.0 if self.status.state == "live" else 0.0)
         for result in RECORD_RESULTS:
             metrics.records.labels(self.topic, result)
 
     async def run(self) -> None:
         measuring = None
-        if self.metrics is not None and self.admin is not None:
+        if self.metrics is not None and self.measure_lag:
             measuring = asyncio.create_task(self._measure_lag(), name="console-lag")
         try:
             await super().run()
         finally:
             if measuring is not None:
                 measuring.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await measuring
 
     def apply(self, records: list[Incoming]) -> None:
         malformed = self.status.malformed
@@ -229,15 +233,17 @@ class MeteredProjector(Projector):
     async def _measure_lag(self) -> None:
         assert self.metrics is not None
         while True:
+            await asyncio.sleep(self.lag_interval_s)
             try:
-                ends = await asyncio.to_thread(end_offsets, self.admin, self.topic)
-                stored = self.store.offsets(self.topic)  # on the loop's thread, like every store call
-                self.metrics.lag.set(lag(ends, stored))
+                ends = await asyncio.wait_for(
+                    end_offsets(self.bootstrap, self.topic, self.client_config), self.lag_interval_s
+                )
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a broker outage must not stop the measuring
                 log.debug("console lag measurement failed: %s", exc)
-            await asyncio.sleep(self.lag_interval_s)
+                continue
+            self.metrics.lag.set(lag(ends, self.store.offsets(self.topic)))
 
 
 def lag(ends: dict[int, int], stored: dict[int, int]) -> int:
@@ -245,22 +251,21 @@ def lag(ends: dict[int, int], stored: dict[int, int]) -> int:
     return sum(max(0, end - (stored.get(p, -1) + 1)) for p, end in ends.items())
 
 
-def end_offsets(admin: Sequence[Any], topic: str) -> dict[int, int]:
-    """The end offset of each partition of ``topic`` (kafka-python admin; blocking)."""
-    from kafka import TopicPartition
-    from kafka.admin import OffsetSpec
+async def end_offsets(bootstrap: str, topic: str, client_config: dict[str, Any]) -> dict[int, int]:
+    """The end offset of each partition of ``topic``, from a short-lived consumer with no group.
 
-    from wirewatch.topics import admin_client
+    aiokafka, on the loop, so a console stopping while Kafka is away does not wait for a thread.
+    """
+    from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    bootstrap, settings = admin
-    client = admin_client(bootstrap, settings)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **client_config
+    )
+    await consumer.start()
     try:
-        tps = [
-            TopicPartition(t["name"], p["partition_index"])
-            for t in client.describe_topics([topic])
-            for p in t["partitions"]
-        ]
-        found = client.list_partition_offsets({tp: OffsetSpec.LATEST for tp in tps})
+        await consumer.topics()  # fetches the metadata partitions_for_topic reads
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        found = await consumer.end_offsets(tps) if tps else {}
     finally:
-        client.close()
-    return {tp.partition: found[tp].offset for tp in tps}
+        await consumer.stop()
+    return {tp.partition: offset for tp, offset in found.items()}

@@ -78,7 +78,7 @@ async def replica(
         store=store,
         hub=Hub(),
     )
-    projector.attach(ConsoleMetrics.create(registry))
+    projector.attach(ConsoleMetrics.create(registry), measure_lag=True, lag_interval_s=0.5)
     task = asyncio.create_task(projector.run())
     try:
         yield store, projector, registry
@@ -110,6 +110,15 @@ async def test_two_replicas_agree_and_a_rebuilt_one_agrees_with_them(
     ):
         await asyncio.gather(caught_up(a, pa, count), caught_up(b, pb, count))
         first, second = snapshot(a), snapshot(b)
+        assert pa.metrics is not None
+        pa.metrics.lag.set(-1)  # so a 0 below is a measurement, not the gauge's start value
+        deadline = time.monotonic() + 20
+        while (
+            ra.get_sample_value("wirewatch_console_projection_lag") != 0
+            or ra.get_sample_value("wirewatch_console_projection_live") != 1
+        ):
+            assert time.monotonic() < deadline, "the lag never read 0 on a caught-up replica"
+            await asyncio.sleep(0.2)
         for registry in (ra, rb):
             labels = {"topic": topic, "result": "malformed"}
             assert registry.get_sample_value("wirewatch_console_records_total", labels) == 1
