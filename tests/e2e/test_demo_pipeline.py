@@ -80,6 +80,7 @@ def test_the_demo_pipeline_end_to_end(
         "WIREWATCH_INGEST_METRICS_PORT": "0",
         "WIREWATCH_PROCESS_METRICS_PORT": "0",
         "WIREWATCH_DELIVER_METRICS_PORT": "0",
+        "WIREWATCH_CONSOLE_METRICS_PORT": "0",
         "PYTHONUNBUFFERED": "1",
     }
     log = tmp_path / "up.log"

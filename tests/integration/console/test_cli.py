@@ -24,6 +24,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         **os.environ,
         "WIREWATCH_DATA_DIR": str(tmp_path / "var"),
         "WIREWATCH_CONSOLE_PORT": "0",
+        "WIREWATCH_CONSOLE_METRICS_PORT": "0",  # the console serves /metrics now: no fixed port
         "WIREWATCH_KAFKA_BOOTSTRAP": "127.0.0.1:1",  # nothing listens: the console serves anyway
         "PYTHONUNBUFFERED": "1",
     }
