@@ -28,6 +28,7 @@ from wirewatch.actions import (
     MATCHER_KEYS,
     matches,
 )
+from wirewatch.errors import WirewatchError
 from wirewatch.records import Alert
 
 from .action_api import api_routes, silence_state
@@ -323,8 +324,28 @@ def action_router(
         kind: str = "",
         user: User = Depends(page_user("audit")),
     ) -> Response:
-        listed = acting().action_store.actions(user_name[:64] or None, kind[:20] or None, limit=500)
-        return render(request, "audit.html", title="Audit log", actions=listed, who=user_name, kind=kind)
+        listed = []
+        if kind != "watchlist":
+            listed = acting().action_store.actions(user_name[:64] or None, kind[:20] or None, limit=500)
+        # the watchlist's applies and rollbacks: its history topic is their audit log
+        versions: list[Any] = []
+        history_error = None
+        workbench = getattr(request.app.state.console, "workbench", None)
+        if workbench is not None and kind in ("", "watchlist"):
+            try:
+                versions = [v for v in await workbench.history() if not user_name or v.author == user_name]
+            except WirewatchError as exc:
+                history_error = str(exc)
+        return render(
+            request,
+            "audit.html",
+            title="Audit log",
+            actions=listed,
+            versions=versions,
+            history_error=history_error,
+            who=user_name,
+            kind=kind,
+        )
 
     router.include_router(link_routes(acting, render, page_user, refused))
     router.include_router(slack_routes(acting, accounts))

@@ -55,6 +55,7 @@ async def client(kafka_settings: Settings, tmp_path: Path) -> AsyncIterator[http
     accounts = Accounts(tmp_path / "accounts.db", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     accounts.add_user("ana", "analyst", PASSWORD)
     accounts.add_user("vic", "viewer", PASSWORD)
+    accounts.add_user("adm", "admin", PASSWORD)
     console = Console(
         store=Store(tmp_path / "console.db"),
         accounts=accounts,
@@ -143,6 +144,15 @@ async def test_apply_stale_parent_history_and_rollback(
     assert versions[0].comment.endswith("too noisy") and versions[0].author == "ana"
     assert versions[0].text == SHIPPED and versions[0].parent == live.version
     assert len(versions) == 3  # a rollback is a new version: history is never rewritten
+
+    # every apply and rollback is in the admins' audit log, with who and why
+    client.cookies.clear()
+    await log_in(client, "adm")
+    audit = await client.get("/audit?kind=watchlist&user=ana")
+    assert audit.status_code == 200
+    rows = re.findall(r'<tr class="watchlist-version" data-version="([^"]+)"', audit.text)
+    assert rows == [first.version.version, live.version]
+    assert "watch Jableh" in audit.text and "too noisy" in audit.text
 
 
 async def test_a_viewer_reads_but_may_not_apply(kafka_settings: Settings, client: httpx.AsyncClient) -> None:
