@@ -47,6 +47,8 @@ def console_env(settings: Settings, extra: Mapping[str, str] | None = None) -> d
         "PYTHONPATH": f"{REPO}{os.pathsep}{path}" if path else str(REPO),
         # Search knows the watchlist's spellings (Idleb for Idlib), as a deployed console does.
         "WIREWATCH_WATCHLIST": str(REPO / "config" / "watchlist.yaml"),
+        # The workbench checks notify names against it, as a deployed console does.
+        "WIREWATCH_CHANNELS": str(REPO / "config" / "channels.yaml"),
         "WIREWATCH_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
         "WIREWATCH_TOPIC_PREFIX": settings.topic_prefix,
         "WIREWATCH_PARTITIONS": str(settings.partitions),

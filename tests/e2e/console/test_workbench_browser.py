@@ -7,6 +7,7 @@ the worker; a new item alerts under the new version; roll back; a viewer cannot 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -132,6 +133,10 @@ def test_edit_preview_apply_live_alert_and_roll_back(page: Page, console: Consol
     expect(row).to_have_count(1)
     expect(row).to_contain_text("stored-jableh")
     expect(page.locator("#preview-summary")).to_contain_text("1 added")
+    target = os.environ.get("WIREWATCH_SCREENSHOT_DIR")  # the README's picture of the workbench
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / "console-workbench.png"), full_page=True)
 
     # apply with a comment; the page follows it onto the worker
     page.locator("#comment").fill("watch Jableh after the coast strikes")
