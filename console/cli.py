@@ -40,7 +40,9 @@ def console(ctx: typer.Context) -> None:
     """Serve the console; prints "console: http://HOST:PORT" first once it serves.
 
     Binds WIREWATCH_CONSOLE_HOST (127.0.0.1) on WIREWATCH_CONSOLE_PORT (9404; 0 = a free
-    port). Serves what it has stored while Kafka is unreachable, and catches up when it returns.
+    port), /metrics on WIREWATCH_CONSOLE_METRICS_PORT (9405). Serves what it has stored while
+    Kafka is unreachable, and catches up when it returns. With WIREWATCH_CONSOLE_MODE=production
+    it refuses to start without WIREWATCH_CONSOLE_SECRET.
 
     Example: wirewatch console
     """
@@ -49,18 +51,22 @@ def console(ctx: typer.Context) -> None:
     import asyncio
     import signal
 
-    from console.service import bind, build, serve
+    from console.metrics import ConsoleMetrics
+    from console.service import bind, build, serve, web_app
     from wirewatch.logs import setup_logging
+    from wirewatch.metrics import serve_metrics
     from wirewatch.settings import get_settings
 
     settings = get_settings()
     setup_logging("console", settings.log_level)
-    built = build(settings)
+    metrics = ConsoleMetrics.create()
+    built = build(settings, metrics)
     if built.projector is None:
         built.status.state = "connecting"
         built.status.error = "WIREWATCH_KAFKA_BOOTSTRAP is not set"
         say("WIREWATCH_KAFKA_BOOTSTRAP is not set: serving what is stored, following no topic")
     sock = bind(settings.console_host, settings.console_port)
+    serve_metrics(settings.console_metrics_port, settings.metrics_host)
 
     def ready(url: str) -> None:
         print(f"console: {url}", flush=True)
@@ -71,7 +77,7 @@ def console(ctx: typer.Context) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: None)
     try:
-        asyncio.run(serve(built, sock, ready))
+        asyncio.run(serve(web_app(built, settings, metrics), sock, ready))
     finally:
         sock.close()
         built.store.close()
@@ -95,6 +101,7 @@ def user_add(
     replace: bool = typer.Option(
         False, "--replace", help="an existing user gets this role and password, and is enabled"
     ),
+    slack_id: str | None = typer.Option(None, "--slack-id", help="the user's Slack user id (U123…)"),
 ) -> None:
     """Add a console user; the password comes from stdin, never from the command line.
 
@@ -103,8 +110,26 @@ def user_add(
     if not password_stdin:
         fail("give the password on stdin, with --password-stdin", 2)
     password = sys.stdin.readline().rstrip("\r\n")
-    user = _accounts().add_user(name, role, password, replace=replace)
+    accounts = _accounts()
+    user = accounts.add_user(name, role, password, replace=replace)
+    if slack_id:
+        accounts.link_slack(name, slack_id)
     say(f"user {user.name} ({user.role}) {'updated' if replace else 'added'}")
+
+
+@user_app.command("link")
+def user_link(
+    name: str = typer.Argument(..., help="the user name"),
+    slack_id: str = typer.Option(
+        ..., "--slack-id", help="the Slack user id (U123…) whose buttons act as NAME"
+    ),
+) -> None:
+    """Link a Slack user to a console user: their clicks on Slack buttons act with NAME's role.
+
+    Example: wirewatch console user link ana --slack-id U0123ABCD
+    """
+    _accounts().link_slack(name, slack_id)
+    say(f"Slack user {slack_id} acts as {name}")
 
 
 @user_app.command("disable")
@@ -155,3 +180,6 @@ def register(app: typer.Typer) -> None:
     console_app.add_typer(user_app, name="user")
     console_app.add_typer(token_app, name="token")
     app.add_typer(console_app, name="console")
+    from console.feedback import feedback_app
+
+    app.add_typer(feedback_app, name="feedback")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from functools import lru_cache
@@ -69,6 +70,12 @@ class Settings(BaseSettings):
         "(at least three brokers); 1 suits the single local broker only",
     )
     items_retention_hours: int = Field(default=24 * 14, ge=1, description="kept for backtests")
+    watchlist_diff_max_items: int = Field(
+        default=200_000, ge=1, description="most stored items `watchlist diff` (and the preview) replays"
+    )
+    watchlist_diff_max_seconds: float = Field(
+        default=300.0, gt=0, description="longest `watchlist diff` (and the preview) replays items for"
+    )
 
     data_dir: Path = Field(
         default=Path("var"), description="state: ingest validators, delivery ledger, the file channel's files"
@@ -144,13 +151,31 @@ class Settings(BaseSettings):
         description="key signing the console's session cookies and CSRF tokens (never printed); unset = "
         "one generated once into <data_dir>/console/secret.key, mode 0600",
     )
-    console_secure_cookies: bool = Field(
-        default=False,
+    console_secure_cookies: bool | None = Field(
+        default=None,
         description="mark the console's cookies Secure: set it when browsers reach the console over https "
-        "(behind a TLS proxy); a request that arrives over https gets them anyway",
+        "(behind a TLS proxy); unset = on in production mode, off otherwise; a request that arrives "
+        "over https gets them anyway",
     )
     console_session_hours: float = Field(
         default=12.0, gt=0, le=24 * 30, description="how long a console login lasts"
+    )
+    console_mode: Literal["demo", "production"] = Field(
+        default="demo",
+        description="production: the console refuses to start without WIREWATCH_CONSOLE_SECRET (one line, "
+        "exit 2) and marks its cookies Secure unless told otherwise; demo: a missing secret is "
+        "generated once into the key file",
+    )
+    console_metrics_port: int = Field(default=9405, description="/metrics port of `wirewatch console`")
+    console_trusted_header: str | None = Field(
+        default=None,
+        description="behind an authenticating proxy: the request header naming the signed-in user "
+        "(X-Forwarded-User); unset = off. The user must exist in the console's accounts and be enabled",
+    )
+    console_trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses or networks (10.0.0.5, 10.1.0.0/16) whose requests may "
+        "carry the trusted header; from any other address the header is ignored",
     )
 
     console_url: str | None = Field(
@@ -200,6 +225,17 @@ class Settings(BaseSettings):
             found = _ADDRESS.fullmatch(address.strip())
             if found is None or not 0 < int(found[2]) <= 65535:
                 raise ValueError("expected host:port[,host:port…]")
+        return value
+
+    @field_validator("console_trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"expected IP addresses or networks, got {part.strip()!r}") from None
         return value
 
     @field_validator("log_level")

@@ -17,13 +17,16 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Kind = Literal["counter", "gauge", "histogram"]
-Service = Literal["ingest", "process", "deliver"]
+Service = Literal["ingest", "process", "deliver", "console"]
+#: The services in the order the README table lists them.
+SERVICES: tuple[Service, ...] = ("ingest", "process", "deliver", "console")
 
 #: The ``/metrics`` port setting of each service (``WIREWATCH_<SERVICE>_METRICS_PORT``).
 PORT_SETTINGS: dict[Service, str] = {
     "ingest": "ingest_metrics_port",
     "process": "process_metrics_port",
     "deliver": "deliver_metrics_port",
+    "console": "console_metrics_port",
 }
 
 #: Series Prometheus itself creates for every scrape target; panels and rules may name them.
@@ -56,10 +59,14 @@ LABEL_BOUNDS: dict[str, str] = {
     "entity": "canonical names of the watchlist",
     "rule": "rule names of the watchlist, or default",
     "version": "the watchlist version in use",
+    "worker": "processor workers running (host:pid)",
     "group": "consumer group of the service",
     "topic": "Wirewatch topics",
     "partition": "partitions of those topics",
     "channel": "channel names of channels.yaml",
+    "alias": "aliases of the watchlist",
+    "route": "route templates of the console app, or unmatched",
+    "status": "HTTP status codes the console answers",
 }
 
 
@@ -207,6 +214,13 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "process",
     ),
     _m(
+        "wirewatch_processor_watchlist_info",
+        "gauge",
+        "version worker",
+        "1 for the watchlist version each processor worker (host:pid) matches with.",
+        "process",
+    ),
+    _m(
         "wirewatch_watchlist_reloads_total",
         "counter",
         "outcome",
@@ -311,6 +325,159 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "Alert records read but not yet settled on every channel",
         "deliver",
     ),
+    _m(
+        "wirewatch_deliver_held_total",
+        "counter",
+        "channel reason",
+        "Alerts kept back per channel by reason (acknowledged | snoozed | silenced)",
+        "deliver",
+        reason=("acknowledged", "snoozed", "silenced"),
+    ),
+    _m(
+        "wirewatch_deliver_released_total",
+        "counter",
+        "channel",
+        "Held updates pushed with their summary when the hold ended, per channel",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_silences_active",
+        "gauge",
+        "",
+        "Silences in force now, as deliver reads the actions topic",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_deliver_actions_total",
+        "counter",
+        "kind",
+        "Action records deliver read from the actions topic, by kind",
+        "deliver",
+        kind=("acknowledge", "snooze", "silence", "not_relevant"),
+    ),
+    _m(
+        "wirewatch_deliver_actions_undecodable_total",
+        "counter",
+        "",
+        "Action records deliver could not decode (skipped)",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_deliver_actions_lagging_total",
+        "counter",
+        "",
+        "Batches routed before the actions topic was read to its end (it did not answer in time)",
+        "deliver",
+    ),
+    _m(
+        "wirewatch_deliver_receipts_failed_total",
+        "counter",
+        "",
+        "Receipts deliver could not publish after its retries (dropped; the ledger keeps them)",
+        "deliver",
+    ),
+    # console/metrics.py
+    _m(
+        "wirewatch_console_records_total",
+        "counter",
+        "topic result",
+        "Alerts-topic records the console projected, by topic and result (ok, malformed).",
+        "console",
+        result=("ok", "malformed"),
+    ),
+    _m(
+        "wirewatch_console_last_record_timestamp_seconds",
+        "gauge",
+        "",
+        "Unix time the console last projected a record of the alerts topic.",
+        "console",
+    ),
+    _m(
+        "wirewatch_console_projection_live",
+        "gauge",
+        "",
+        "1 once the projection has caught up with the alerts topic and follows it live, else 0.",
+        "console",
+    ),
+    _m(
+        "wirewatch_console_projection_lag",
+        "gauge",
+        "",
+        "Records on the alerts topic not yet in this console's store (all partitions).",
+        "console",
+    ),
+    _m(
+        "wirewatch_console_http_requests_total",
+        "counter",
+        "route status",
+        "HTTP requests the console answered, by route template and status code.",
+        "console",
+    ),
+    _m(
+        "wirewatch_console_http_request_duration_seconds",
+        "histogram",
+        "route",
+        "Time to answer one HTTP request (live feed streams: until the stream ends), by route.",
+        "console",
+    ),
+    _m(
+        "wirewatch_console_logins_total",
+        "counter",
+        "result",
+        "Password logins by result (ok, bad, locked).",
+        "console",
+        result=("ok", "bad", "locked"),
+    ),
+    _m("wirewatch_console_sse_clients", "gauge", "", "Browsers connected to the live feed now.", "console"),
+    _m(
+        "wirewatch_console_api_auths_total",
+        "counter",
+        "result",
+        "JSON API requests by token check result (ok, refused).",
+        "console",
+        result=("ok", "refused"),
+    ),
+    _m(
+        "wirewatch_console_trusted_header_total",
+        "counter",
+        "result",
+        "Requests carrying the trusted user header, by result (ok, ignored, refused).",
+        "console",
+        result=("ok", "ignored", "refused"),
+    ),
+    # console/action_metrics.py (default registry; counted by each replica)
+    _m(
+        "wirewatch_console_actions_total",
+        "counter",
+        "kind source",
+        "Actions the console produced (acknowledged by the broker), by kind and source.",
+        "console",
+        kind=("acknowledge", "snooze", "silence", "not_relevant"),
+        source=("console", "slack", "email", "api", "cli"),
+    ),
+    _m(
+        "wirewatch_console_slack_refused_total",
+        "counter",
+        "reason",
+        "Requests to /slack/actions refused (401), by reason.",
+        "console",
+        reason=("missing", "stale", "bad_signature", "no_secret"),
+    ),
+    _m(
+        "wirewatch_console_actions_dead_lettered_total",
+        "counter",
+        "reason",
+        "Action records the console skipped: unknown story or alert (dead-lettered), undecodable.",
+        "console",
+        reason=("unknown_target", "undecodable"),
+    ),
+    _m(
+        "wirewatch_feedback_total",
+        "counter",
+        "rule entity alias",
+        "Not-relevant marks projected by this console replica, per rule, entity and alias matched.",
+        "console",
+    ),
 )
 
 BY_NAME: dict[str, MetricSpec] = {m.name: m for m in CATALOGUE}
@@ -350,6 +517,6 @@ def markdown_table() -> str:
     for m in CATALOGUE:
         labels = "; ".join(f"`{label}` ({m.bound(label)})" for label in m.labels) or "none"
         meaning = m.help.rstrip(".").replace("|", "\\|")
-        where = ", ".join(sorted(m.services, key=("ingest", "process", "deliver").index))
+        where = ", ".join(sorted(m.services, key=SERVICES.index))
         rows.append(f"| `{m.name}` | {m.kind} | {labels} | {where} | {meaning} |")
     return "\n".join(rows) + "\n"

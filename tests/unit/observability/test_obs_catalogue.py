@@ -11,6 +11,8 @@ from prometheus_client import CollectorRegistry
 
 from alerts import metrics as alerts_metrics
 from alerts.channels.base import Delivery
+from console import action_metrics
+from console import metrics as console_metrics
 from ingest import metrics as ingest_metrics
 from processors.stream import metrics as processor_metrics
 from wirewatch.lag import lag_gauge
@@ -34,6 +36,9 @@ def _collectors(service: str, registry: CollectorRegistry) -> list[Any]:
     elif service == "process":
         built = processor_metrics.ProcessorMetrics.create(registry)
         extra = [lag_gauge(registry)]  # the processor runs the lag reporter
+    elif service == "console":
+        built = console_metrics.ConsoleMetrics.create(registry)
+        extra = list(action_metrics.COLLECTORS)  # the actions' counters, on the default registry
     else:
         built = alerts_metrics.AlertsMetrics.create(registry)
         extra = []
@@ -50,7 +55,7 @@ def _registered(service: str) -> set[tuple[str, str, tuple[str, ...], str]]:
     return found
 
 
-@pytest.mark.parametrize("service", ["ingest", "process", "deliver"])
+@pytest.mark.parametrize("service", ["ingest", "process", "deliver", "console"])
 def test_the_catalogue_lists_exactly_what_each_service_registers(service: str) -> None:
     listed = {(m.family, m.kind, m.labels, m.help) for m in CATALOGUE if m.service == service}
     registered = _registered(service)
@@ -68,6 +73,10 @@ def test_the_catalogue_lists_exactly_what_each_service_registers(service: str) -
         ("wirewatch_delivery_deliveries_total", "outcome", alerts_metrics.OUTCOMES),
         ("wirewatch_delivery_attempts_total", "result", alerts_metrics.RESULTS),
         ("wirewatch_delivery_records_total", "result", alerts_metrics.RECORD_RESULTS),
+        ("wirewatch_console_records_total", "result", console_metrics.RECORD_RESULTS),
+        ("wirewatch_console_logins_total", "result", console_metrics.LOGIN_RESULTS),
+        ("wirewatch_console_api_auths_total", "result", console_metrics.API_AUTH_RESULTS),
+        ("wirewatch_console_trusted_header_total", "result", console_metrics.TRUSTED_HEADER_RESULTS),
     ],
 )
 def test_fixed_label_values_match_the_code(name: str, label: str, code: tuple[str, ...]) -> None:
