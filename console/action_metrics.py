@@ -21,7 +21,7 @@ ACTIONS = Counter(
 )
 SLACK_REFUSED = Counter(
     "wirewatch_console_slack_refused",
-    "Requests to /slack/actions refused (401), by reason.",
+    "Requests to /slack/actions refused (401; 413 when too large), by reason.",
     ["reason"],
 )
 DEAD_LETTERED = Counter(

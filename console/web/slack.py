@@ -28,6 +28,8 @@ from wirewatch.errors import RecordError
 
 SLACK_PATH = "/slack/actions"
 MAX_AGE_S = 5 * 60
+#: a block_actions payload is a few kilobytes; Slack's own limit on a message is 40k characters
+MAX_BODY_BYTES = 64 * 1024
 
 
 def slack_refusal(
@@ -83,7 +85,13 @@ def slack_routes(acting: Callable[[], Actions], accounts: Accounts) -> APIRouter
 
     @router.post(SLACK_PATH, include_in_schema=False)
     async def slack_actions(request: Request) -> Response:
-        body = await request.body()
+        # unauthenticated until the signature is checked: read no more than a click can be
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                action_metrics.SLACK_REFUSED.labels("too_large").inc()
+                return JSONResponse({"detail": "refused: body too large"}, 413)
         a = acting()
         reason = slack_refusal(
             a.slack_secret,

@@ -459,9 +459,9 @@ CATALOGUE: tuple[MetricSpec, ...] = (
         "wirewatch_console_slack_refused_total",
         "counter",
         "reason",
-        "Requests to /slack/actions refused (401), by reason.",
+        "Requests to /slack/actions refused (401; 413 when too large), by reason.",
         "console",
-        reason=("missing", "stale", "bad_signature", "no_secret"),
+        reason=("missing", "stale", "bad_signature", "no_secret", "too_large"),
     ),
     _m(
         "wirewatch_console_actions_dead_lettered_total",

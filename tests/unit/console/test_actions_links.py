@@ -196,6 +196,14 @@ async def test_a_bad_slack_request_is_a_counted_401(
     assert REGISTRY.get_sample_value("wirewatch_console_slack_refused_total", {"reason": fault}) == before + 1
 
 
+async def test_a_huge_slack_request_is_refused_before_its_signature(
+    client: httpx.AsyncClient, producer: MemoryProducer
+) -> None:
+    body, headers = slack_request()
+    response = await client.post("/slack/actions", content=body + b"x" * (70 * 1024), headers=headers)
+    assert response.status_code == 413 and producer.sent == []
+
+
 # -- the projection ------------------------------------------------------------------------
 
 
