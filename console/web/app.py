@@ -236,10 +236,20 @@ class Report(BaseModel):
     first_revision: int
 
 
+class Delivery(BaseModel):
+    """What ``wirewatch deliver`` decided for a revision on one channel (its receipt)."""
+
+    channel: str
+    outcome: str = Field(description="sent, dead, held, muted, released or duplicate")
+    reason: str = Field("", description="the DLQ reason, or who held or muted it and why")
+    action_id: str = Field("", description="the action that held or muted it")
+    at: str
+
+
 class Revision(BaseModel):
     alert: Alert
-    #: delivery outcomes are kept by ``wirewatch deliver`` in its ledger, not reported here yet
-    delivery: str = DELIVERY_NOT_REPORTED
+    #: one per channel deliver reported on (receipts); empty until deliver has reported
+    deliveries: list[Delivery] = []
 
 
 class StoryOut(BaseModel):
@@ -620,10 +630,20 @@ def create_app(console: Console) -> FastAPI:
         story = console.store.story(story_key)
         if story is None:
             raise HTTPException(404, f"no story {story_key[:100]!r}")
+        got = console.actions.action_store.receipts(story_key) if console.actions is not None else {}
         return StoryOut(
             story_key=story_key,
             latest=Alert.model_validate(story["latest"]["record"]),
-            revisions=[Revision(alert=Alert.model_validate(r["record"])) for r in story["revisions"]],
+            revisions=[
+                Revision(
+                    alert=Alert.model_validate(r["record"]),
+                    deliveries=[
+                        Delivery(**{k: d[k] for k in Delivery.model_fields})
+                        for d in got.get(r["alert_id"], [])
+                    ],
+                )
+                for r in story["revisions"]
+            ],
             reports=[Report(**r) for r in story["reports"]],
         )
 

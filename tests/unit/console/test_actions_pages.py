@@ -13,9 +13,9 @@ from prometheus_client import REGISTRY
 from console.accounts import Accounts
 from console.action_store import ActionStore
 from console.actions import Actions, Unavailable
-from console.store import Store
+from console.store import Incoming, Store
 from console.web.app import Console
-from wirewatch.actions import Action
+from wirewatch.actions import Action, Receipt
 
 
 class MemoryProducer:
@@ -90,6 +90,31 @@ async def test_api_acknowledge_and_snooze_produce_actions(
     assert snooze.until is not None and snooze.until - snooze.at == timedelta(minutes=60)
     listed = (await client.get("/api/v1/actions", headers=auth)).json()["actions"]
     assert [a["kind"] for a in listed] == ["snooze", "acknowledge"]
+
+
+async def test_api_story_says_where_each_revision_went(client: httpx.AsyncClient, console: Console) -> None:
+    assert console.actions is not None
+    at = datetime(2026, 12, 7, 12, tzinfo=UTC)
+    receipts = [
+        Receipt(alert_id="al-st-1-0", story_key="st-1", channel="slack-ops", outcome="sent", at=at),
+        Receipt(
+            alert_id="al-st-1-0",
+            story_key="st-1",
+            channel="analysts",
+            outcome="held",
+            reason="snoozed by ana",
+            action_id="x1",
+            at=at,
+        ),
+    ]
+    incoming = [Incoming("t.receipts.v1", 0, n, r.to_bytes()) for n, r in enumerate(receipts)]
+    console.actions.action_store.apply(incoming, "t.actions.v1", "t.receipts.v1")
+    story = (await client.get("/api/v1/stories/st-1", headers=bearer(console, "vic"))).json()
+    got = story["revisions"][0]["deliveries"]
+    assert [(d["channel"], d["outcome"], d["reason"]) for d in got] == [
+        ("analysts", "held", "snoozed by ana"),
+        ("slack-ops", "sent", ""),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ async def test_story_and_search(client: httpx.AsyncClient, store: Store, token: 
     story = (await client.get("/api/v1/stories/st-1", headers=bearer(token))).json()
     assert story["latest"]["revision"] == 1
     assert [r["alert"]["revision"] for r in story["revisions"]] == [0, 1]
-    assert story["revisions"][0]["delivery"] == "not reported"
+    assert story["revisions"][0]["deliveries"] == []  # nothing reported by deliver yet
     assert [r["item_id"] for r in story["reports"]] == ["it-st-1-0", "it-st-1-1"]
     missing = await client.get("/api/v1/stories/nope", headers=bearer(token))
     assert missing.status_code == 404 and missing.json()["detail"]
