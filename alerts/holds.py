@@ -30,6 +30,7 @@ from wirewatch.records import Alert, Severity, severity_rank
 DecisionOutcome = Literal["send", "held", "muted", "release"]
 #: why an alert was kept back: the ``reason`` label of ``wirewatch_deliver_held_total``
 HoldKind = Literal["acknowledged", "snoozed", "silenced"]
+HOLD_REASONS: tuple[HoldKind, ...] = ("acknowledged", "snoozed", "silenced")
 
 
 @dataclass

@@ -41,7 +41,7 @@ from alerts.config import BuiltChannels, ChannelsConfig, build_channels, load_ch
 from alerts.digest import DigestLane
 from alerts.dlq import DeadLetter, DeadLetterSink, letters_for, undecodable
 from alerts.gate import HoldGate
-from alerts.holds import ActionState
+from alerts.holds import HOLD_REASONS, ActionState
 from alerts.lanes import Closing, Job, Lane, Sender
 from alerts.ledger import DEAD, SENT, Ledger
 from alerts.metrics import AlertsMetrics
@@ -164,6 +164,10 @@ class DeliveryService:
         for options in config.channels:
             metrics.channel_enabled.labels(options.name).set(1 if options.name in built.enabled else 0)
             metrics.dlq_size.labels(options.name).set(0)
+            # exported at 0 from the start, so a rate over them is 0 rather than no data
+            for reason in HOLD_REASONS:
+                metrics.held.labels(options.name, reason)
+            metrics.released.labels(options.name)
         for name, n in ledger.dead_counts().items():
             metrics.dlq_size.labels(name).set(n)
 

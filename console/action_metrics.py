@@ -7,10 +7,14 @@ sum over replicas counts a projected record once per replica (``wirewatch_feedba
 
 from __future__ import annotations
 
+from typing import get_args
+
 from prometheus_client import Counter
 
+from wirewatch.actions import ACTION_KINDS, ActionSource
+
 #: why a Slack request was refused
-SLACK_REFUSALS = ("missing", "stale", "bad_signature", "no_secret")
+SLACK_REFUSALS = ("missing", "stale", "bad_signature", "no_secret", "too_large")
 #: why an action record was dead-lettered or skipped
 DEAD_LETTER_REASONS = ("unknown_target", "undecodable")
 
@@ -50,3 +54,8 @@ def count_feedback(action: object) -> None:
 
 #: every collector of this module (the catalogue test reads their names and labels)
 COLLECTORS = (ACTIONS, SLACK_REFUSED, DEAD_LETTERED, FEEDBACK)
+
+# exported at 0 from the start, so the dashboard's panels show 0 rather than no data
+for _kind in ACTION_KINDS:
+    for _source in get_args(ActionSource):
+        ACTIONS.labels(_kind, _source)

@@ -80,3 +80,61 @@ CONSOLE = RowSpec(
         ),
     ),
 )
+
+
+ACTIONS = RowSpec(
+    "Analysts' actions",
+    (
+        PanelSpec(
+            "Silences in force",
+            "stat",
+            (_q("max(wirewatch_silences_active)", "silences", instant=True),),
+            "Silences deliver applies now (matchers over rule, actor, region, escalation, "
+            "severity): alerts they match are not pushed until they end.",
+            width=4,
+            steps=((None, "green"), (1, "orange")),
+        ),
+        PanelSpec(
+            "Alerts held or muted / s",
+            "timeseries",
+            (
+                _q(
+                    f"sum by (reason) (rate(wirewatch_deliver_held_total{RATE}))",
+                    "{{reason}}",
+                ),
+                _q(f"sum(rate(wirewatch_deliver_released_total{RATE}))", "released with summary"),
+            ),
+            "Alerts deliver kept back because a story was acknowledged or snoozed, or a silence "
+            "matched; and held updates pushed with their summary when a snooze ended.",
+            unit="reqps",
+            width=7,
+        ),
+        PanelSpec(
+            "Actions by kind and source",
+            "bargauge",
+            (
+                _q(
+                    "sum by (kind, source) (increase(wirewatch_console_actions_total[$__range]))",
+                    "{{kind}} ({{source}})",
+                    instant=True,
+                ),
+            ),
+            "What analysts did over the range, and from where: console, API, Slack, email links.",
+            width=6,
+        ),
+        PanelSpec(
+            "Not relevant, by rule and alias",
+            "bargauge",
+            (
+                _q(
+                    "topk(10, sum by (rule, alias) (increase(wirewatch_feedback_total[$__range])))",
+                    "{{rule}}: {{alias}}",
+                    instant=True,
+                ),
+            ),
+            "The aliases analysts most often marked not relevant: where the watchlist wants "
+            "tuning (`wirewatch feedback export --jsonl` lists the cases).",
+            width=7,
+        ),
+    ),
+)

@@ -13,7 +13,7 @@ dashboard variable ``$channel`` (a regex, ``.*`` for All).
 
 from __future__ import annotations
 
-from wirewatch.observability.console_panels import CONSOLE
+from wirewatch.observability.console_panels import ACTIONS, CONSOLE
 from wirewatch.observability.panel_types import RATE, PanelSpec, Query, RowSpec, Viz, _q, _quantiles
 
 __all__ = ["ROWS", "PanelSpec", "Query", "RowSpec", "Viz"]
@@ -321,4 +321,4 @@ STREAM = RowSpec(
     ),
 )
 
-ROWS: tuple[RowSpec, ...] = (GLANCE, FEEDS, MATCHING, DELIVERY, STREAM, CONSOLE)
+ROWS: tuple[RowSpec, ...] = (GLANCE, FEEDS, MATCHING, DELIVERY, STREAM, CONSOLE, ACTIONS)
