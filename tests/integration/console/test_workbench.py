@@ -205,3 +205,18 @@ async def test_preview_finds_the_added_alert_and_a_new_one_cancels_the_old(
     assert job["summary"]["items"] == 3 and job["summary"]["added"] == 1
     page = await client.get(f"/watchlist/previews/{job['id']}")
     assert "item-0" in page.text and "1</strong> added" in page.text
+
+
+async def test_a_preview_cut_by_its_bound_says_how_far_it_got(
+    kafka_settings: Settings, tmp_path: Path
+) -> None:
+    await asyncio.to_thread(apply_version, kafka_settings, SHIPPED, "cli", "first")
+    store_items(kafka_settings, [f"Frappes aériennes sur Jablé ({n})" for n in range(5)])
+    bounded = Workbench(kafka_settings.model_copy(update={"watchlist_diff_max_items": 2}), CHANNELS)
+    job = await bounded.start_preview("ana", with_jableh(SHIPPED), 24)
+    assert job.task is not None
+    await asyncio.wait_for(job.task, 90)
+    assert job.state == "done", job.as_json()
+    assert job.summary is not None and job.summary["stopped"] == "max-items"
+    assert job.summary["items"] == 2 and job.total == 5
+    await bounded.close()
