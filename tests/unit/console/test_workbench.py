@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from conftest import csrf_of
 
 from console.web.workbench import rollout, segments, text_diff
 from console.workbench import check_text, spans
@@ -105,3 +107,17 @@ def test_text_diff_classes_lines() -> None:
     assert kinds[:3] == ["file", "file", "hunk"]
     assert ("del", "-two") in diff and ("add", "+three") in diff
     assert text_diff(a, a.text, "b", a.text) == []
+
+
+async def test_a_5_mb_paste_is_refused_with_a_clear_message(session: httpx.AsyncClient) -> None:
+    page = await session.get("/")
+    answer = await session.post(
+        "/watchlist/check", data={"text": "#" * (5 * 1024 * 1024), "csrf_token": csrf_of(page.text)}
+    )
+    assert answer.status_code == 413
+    assert "a watchlist is at most 512 KiB" in answer.text
+
+
+async def test_without_kafka_the_workbench_says_why(session: httpx.AsyncClient) -> None:
+    answer = await session.get("/watchlist")
+    assert answer.status_code == 503 and "WIREWATCH_KAFKA_BOOTSTRAP" in answer.text
