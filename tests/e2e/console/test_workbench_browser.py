@@ -20,6 +20,7 @@ from kafka import KafkaProducer
 from playwright.sync_api import Page, expect
 
 from tests.e2e.console.conftest import Console
+from tests.support.browser import PageWatch
 from wirewatch.processes import stop_process
 from wirewatch.records import NewsItem
 from wirewatch.topics import Topics
@@ -91,7 +92,9 @@ def set_editor(page: Page, text: str) -> None:
     page.evaluate("t => document.querySelector('.CodeMirror').CodeMirror.setValue(t)", text)
 
 
-def test_edit_preview_apply_live_alert_and_roll_back(page: Page, console: Console, worker: Path) -> None:
+def test_edit_preview_apply_live_alert_and_roll_back(
+    page: Page, console: Console, worker: Path, watch: PageWatch
+) -> None:
     first = until(lambda: live_version(console.settings), 30, "the first version")
     store_item(console, "stored-jableh", STRIKE)
     console.login(page)
@@ -162,6 +165,8 @@ def test_edit_preview_apply_live_alert_and_roll_back(page: Page, console: Consol
     expect(page.locator("#live-comment")).to_contain_text("too noisy for the desk")
     page.goto(f"{console.url}/watchlist/history")
     expect(page.locator("#history tr.version")).to_have_count(3)
+    watch.assert_clean()  # the editor's script and styles ran under the CSP without a complaint
+    assert not watch.csp_violations(), watch.csp_violations()
 
 
 def test_a_viewer_reads_the_watchlist_but_cannot_apply(page: Page, console: Console, worker: Path) -> None:
