@@ -312,8 +312,12 @@ class Store:
         size = max(1, min(size, MAX_PAGE_SIZE))
         page = max(1, page)
         where, args = self._where(flt)
+        # A search term common in the store (every strike says "frappes") matches a large share
+        # of it: walking the newest-first index and stopping at the page's end is 4-5x faster
+        # than looking each match up and sorting them all (SQLite picks the latter by itself).
+        hint = "INDEXED BY alerts_newest " if flt.q is not None else ""
         sql = (
-            f"SELECT * FROM alerts WHERE {' AND '.join(where) or '1'} "  # noqa: S608 - see _where
+            f"SELECT * FROM alerts {hint}WHERE {' AND '.join(where) or '1'} "  # noqa: S608 - see _where
             "ORDER BY last_seen DESC, revision DESC, alert_id LIMIT ? OFFSET ?"
         )
         rows = [_row(r) for r in self.db.execute(sql, [*args, size + 1, (page - 1) * size])]
