@@ -57,6 +57,12 @@ class AlreadyUsed(ActionRefused):
     status = 409
 
 
+class NothingToEnd(ActionRefused):
+    """Ending an acknowledgement or a snooze that is not in force."""
+
+    status = 409
+
+
 class Unavailable(ActionRefused):
     status = 503
 
@@ -172,6 +178,38 @@ class Actions:
             alert_id=latest.alert_id,
             at=(now := _now()),
             until=now + timedelta(minutes=minutes),
+        )
+
+    async def end_hold(
+        self, user: User, story_key: str, kind: str, source: ActionSource, *, action_id: str = ""
+    ) -> Action:
+        """End a story's acknowledgement or snooze now: the same key, ``cancelled``.
+
+        Ending a snooze lets deliver push the held updates' summary at once; ending an
+        acknowledgement lets the story's next update through. Refused if none is in force.
+        """
+        if kind not in ("acknowledge", "snooze"):
+            raise ActionRefused(f"only an acknowledgement or a snooze can be ended, not {kind[:20]!r}")
+        self._may(user, kind)
+        latest = self._story(story_key)
+        current = self.action_store.state(story_key).get(kind)
+        now = _now()
+        in_force = current is not None and not current["cancelled"]
+        if current is not None and in_force and kind == "snooze":
+            in_force = bool(current["until"]) and datetime.fromisoformat(current["until"]) > now
+        if not in_force:
+            raise NothingToEnd(f"this story is not {'acknowledged' if kind == 'acknowledge' else 'snoozed'}")
+        extra: dict[str, Any] = {"until": now} if kind == "snooze" else {"severity": latest.severity}
+        return await self._produce(
+            user,
+            source,
+            action_id,
+            kind=kind,
+            story_key=story_key,
+            alert_id=latest.alert_id,
+            at=now,
+            cancelled=True,
+            **extra,
         )
 
     async def silence(

@@ -89,6 +89,22 @@ def api_routes(acting: Callable[[], Actions], api_user: Callable[..., Awaitable[
         except ActionRefused as exc:
             raise api_refused(exc) from None
 
+    @router.delete("/api/v1/stories/{story_key}/acknowledge", response_model=Action, tags=["actions"])
+    async def api_unacknowledge(story_key: str, user: User = Depends(api_user)) -> Action:
+        """End a story's acknowledgement: its next update is pushed again."""
+        try:
+            return await acting().end_hold(user, story_key, "acknowledge", "api")
+        except ActionRefused as exc:
+            raise api_refused(exc) from None
+
+    @router.delete("/api/v1/stories/{story_key}/snooze", response_model=Action, tags=["actions"])
+    async def api_unsnooze(story_key: str, user: User = Depends(api_user)) -> Action:
+        """End a story's snooze now: what was held is summarised in one push."""
+        try:
+            return await acting().end_hold(user, story_key, "snooze", "api")
+        except ActionRefused as exc:
+            raise api_refused(exc) from None
+
     @router.post("/api/v1/silences", response_model=SilenceOut, tags=["actions"])
     async def api_silence(body: SilenceIn, user: User = Depends(api_user)) -> SilenceOut:
         """Mute alerts matching every matcher, on ``channels`` (default all), until ``ends_at``."""

@@ -192,6 +192,23 @@ def action_router(
             lambda: acting().snooze(user, story_key, count, "console"),
         )
 
+    @router.post("/stories/{story_key}/{kind}/end", include_in_schema=False)
+    async def end_hold_page(
+        request: Request,
+        story_key: str,
+        kind: str,
+        next: str = Form(""),
+        user: User = Depends(page_user("view")),
+    ) -> Response:
+        if kind not in ("acknowledge", "snooze"):
+            raise HTTPException(404, "only an acknowledgement or a snooze can be ended")
+        return await page_act(
+            request,
+            next,
+            story_default(story_key),
+            lambda: acting().end_hold(user, story_key, kind, "console"),
+        )
+
     @router.post("/alerts/{alert_id}/not-relevant", include_in_schema=False)
     async def not_relevant_page(
         request: Request,

@@ -245,6 +245,34 @@ async def test_snooze_from_the_story_page(session: httpx.AsyncClient, producer: 
     assert producer.actions()[0].source == "console"
 
 
+async def test_a_snooze_and_an_acknowledgement_are_ended_early(
+    session: httpx.AsyncClient, console: Console, producer: MemoryProducer
+) -> None:
+    page = await session.get("/stories/st-1")
+    csrf = csrf_of(page.text)
+    await session.post("/stories/st-1/snooze", data={"minutes": "60", "csrf_token": csrf})
+    await session.post("/stories/st-1/acknowledge", data={"csrf_token": csrf})
+    shown = (await session.get("/stories/st-1")).text
+    assert "End snooze" in shown and "Unacknowledge" in shown
+    for kind, gone in (("snooze", "Snoozed by"), ("acknowledge", "Acknowledged by")):
+        done = await session.post(f"/stories/st-1/{kind}/end", data={"csrf_token": csrf})
+        assert done.status_code == 303
+        assert gone not in (await session.get("/stories/st-1")).text
+    ended = producer.actions()[-2:]
+    assert [(a.kind, a.cancelled) for a in ended] == [("snooze", True), ("acknowledge", True)]
+    assert ended[0].until is not None and not ended[0].active(ended[0].at)
+    assert [a.key for a in ended] == ["story:st-1:snooze", "story:st-1:acknowledge"]  # replaces the holds
+    # nothing left to end: a clear refusal, nothing produced
+    again = await session.post("/stories/st-1/snooze/end", data={"csrf_token": csrf})
+    assert again.status_code == 409 and "not snoozed" in again.text
+    assert len(producer.actions()) == 4
+    # the API: DELETE ends them too
+    auth = bearer(console, "ana")
+    await session.post("/stories/st-1/acknowledge", data={"csrf_token": csrf})
+    assert (await session.delete("/api/v1/stories/st-1/acknowledge", headers=auth)).status_code == 200
+    assert (await session.delete("/api/v1/stories/st-1/snooze", headers=auth)).status_code == 409
+
+
 async def test_acknowledge_from_the_feed_goes_back_to_the_feed(session: httpx.AsyncClient) -> None:
     feed = await session.get("/?severity=high")
     assert "Acknowledge" in feed.text and "Mute…" in feed.text
