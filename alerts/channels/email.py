@@ -42,7 +42,7 @@ from alerts.channels.base import (
 )
 from alerts.ledger import Thread, Threads
 from alerts.render import email as render
-from alerts.render.links import ActionLinks
+from alerts.render.links import ActionLink, ActionLinks
 from alerts.render.text import clean
 from wirewatch.durations import Duration
 from wirewatch.records import Alert
@@ -205,10 +205,14 @@ class EmailChannel(Channel):
     async def send_batch(self, alerts: Sequence[Alert], *, digest: bool = False) -> Delivery:
         if len(alerts) == 1 and not digest:
             return await self.send(alerts[0])
+
+        def links(alert: Alert) -> Sequence[ActionLink]:
+            return self._links.actions(alert, self.name)
+
         message = self._message(
             render.digest_subject(alerts),
-            render.digest_text(alerts),
-            render.digest_html(alerts),
+            render.digest_text(alerts, links),
+            render.digest_html(alerts, links),
             [a.alert_id for a in alerts],
         )
         return await self._deliver(message)

@@ -8,7 +8,7 @@ next to each. Subjects are one line (no header injection) and capped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from alerts.render import text as t
@@ -49,11 +49,18 @@ def text_body(alert: Alert, links: Sequence[ActionLink] = ()) -> str:
     return t.text_body(alert) + tail + "\n"
 
 
-def digest_text(alerts: Sequence[Alert]) -> str:
-    """The text/plain part of a digest: each alert in full, oldest first."""
+LinksOf = Callable[[Alert], Sequence[ActionLink]]
+
+
+def _none(alert: Alert) -> Sequence[ActionLink]:
+    return ()
+
+
+def digest_text(alerts: Sequence[Alert], links: LinksOf = _none) -> str:
+    """The text/plain part of a digest: each alert in full, oldest first, with its action links."""
     parts = [f"Wirewatch digest: {len(alerts)} alert{'s' if len(alerts) != 1 else ''}", ""]
     for alert in alerts:
-        parts += ["=" * 60, t.text_body(alert), ""]
+        parts += ["=" * 60, text_body(alert, links(alert)), ""]
     return "\n".join(parts)
 
 
@@ -116,9 +123,9 @@ def html_body(alert: Alert, links: Sequence[ActionLink] = ()) -> str:
     return _page(_alert_html(alert) + _links_html(links))
 
 
-def digest_html(alerts: Sequence[Alert]) -> str:
-    """The text/html part of a digest."""
+def digest_html(alerts: Sequence[Alert], links: LinksOf = _none) -> str:
+    """The text/html part of a digest, each alert with its action links."""
     n = len(alerts)
     parts = [f"<h1>Wirewatch digest: {n} alert{'s' if n != 1 else ''}</h1>"]
-    parts += [f"<hr>\n{_alert_html(a)}" for a in alerts]
+    parts += [f"<hr>\n{_alert_html(a)}{_links_html(links(a))}" for a in alerts]
     return _page("\n".join(parts))

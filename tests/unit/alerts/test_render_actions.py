@@ -133,3 +133,19 @@ def test_a_folded_burst_carries_each_alerts_links() -> None:
     assert all(s.count("https://console.example.org/act?token=") == 3 for s in sections)
     assert all(len(s) < slack.SECTION_MAX for s in sections)
     assert "act?token=" not in json.dumps(slack.batch_payload(alerts))
+
+
+def test_an_email_digest_carries_each_alerts_links() -> None:
+    links = ActionLinks("https://console.example.org", SecretStr("k"), 1.0)
+    alerts = [sample_alert(n, at=T0) for n in range(3)]
+    html = email.digest_html(alerts, lambda a: links.actions(a, "mail"))
+    plain = email.digest_text(alerts, lambda a: links.actions(a, "mail"))
+    for body in (html, plain):
+        stories = {
+            parse_qs(urlsplit(u).query)["token"][0]
+            for u in body.replace('"', " ").split()
+            if u.startswith("https://console.example.org/act?token=")
+        }
+        claims = {verify_link("k", token, now=T0).story_key for token in stories}
+        assert claims == {a.story_key for a in alerts}
+    assert "act?token=" not in email.digest_html(alerts) + email.digest_text(alerts)
