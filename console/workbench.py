@@ -329,6 +329,7 @@ class Workbench:
                 "--since",
                 _since(job.since_hours),
                 "--jsonl",
+                "--with-titles",
                 "--progress-jsonl",
                 "--max-items",
                 str(self.settings.watchlist_diff_max_items),

@@ -200,6 +200,9 @@ def diff(
     max_seconds: float | None = typer.Option(
         None, "--max-seconds", help="stop after this long (default: $WIREWATCH_WATCHLIST_DIFF_MAX_SECONDS)"
     ),
+    with_titles: bool = typer.Option(
+        False, "--with-titles", hidden=True, help="--jsonl lines also carry the item's title (the console)"
+    ),
     progress_jsonl: bool = typer.Option(
         False,
         "--progress-jsonl",
@@ -264,7 +267,7 @@ def diff(
             max_items=max_items or settings.watchlist_diff_max_items,
             max_seconds=max_seconds or settings.watchlist_diff_max_seconds,
             progress=tell,
-            on_change=(lambda c: print(json.dumps(c.to_json(), ensure_ascii=False), flush=True))
+            on_change=(lambda c: print(json.dumps(_line(c, with_titles), ensure_ascii=False), flush=True))
             if jsonl
             else (lambda c: None),
         )
@@ -274,6 +277,14 @@ def diff(
         print_summary(result, start)
     if result.stopped:
         err.print(f"stopped early ({result.stopped}): {_how_far(result)}")
+
+
+def _line(change: Change, with_titles: bool) -> dict[str, object]:
+    """A ``--jsonl`` line: exactly the contract's keys, plus ``title`` when asked for."""
+    line: dict[str, object] = dict(change.to_json())
+    if with_titles:
+        line["title"] = change.title
+    return line
 
 
 def _how_far(result: DiffResult) -> str:

@@ -212,9 +212,10 @@
       p.changes.forEach(function (c) {
         var row = body.insertRow();
         row.className = "change change-" + c.change;
-        [c.change, c.id, describe(c.before), describe(c.after)].forEach(function (v) {
+        [c.change, c.title || c.id, describe(c.before), describe(c.after)].forEach(function (v) {
           row.insertCell().textContent = v;
         });
+        row.cells[1].title = c.id;
       });
       box.appendChild(table);
     }

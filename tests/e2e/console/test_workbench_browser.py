@@ -134,7 +134,8 @@ def test_edit_preview_apply_live_alert_and_roll_back(
     expect(page.locator("#preview[data-state=done]")).to_be_visible(timeout=90_000)
     row = page.locator("#preview-changes tr.change-added")
     expect(row).to_have_count(1)
-    expect(row).to_contain_text("stored-jableh")
+    expect(row).to_contain_text(STRIKE)  # the item's title, its id on hover
+    expect(row.locator("td").nth(1)).to_have_attribute("title", "stored-jableh")
     expect(page.locator("#preview-summary")).to_contain_text("1 added")
     target = os.environ.get("WIREWATCH_SCREENSHOT_DIR")  # the README's picture of the workbench
     if target:

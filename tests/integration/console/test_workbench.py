@@ -202,6 +202,7 @@ async def test_preview_finds_the_added_alert_and_a_new_one_cancels_the_old(
     assert job["state"] == "done", job
     assert [(c["id"], c["change"]) for c in job["changes"]] == [("item-0", "added")]
     assert job["changes"][0]["after"]["regions"] == ["Jableh"]
+    assert job["changes"][0]["title"] == "Frappes aériennes sur Jablé : 4 morts"
     assert job["summary"]["items"] == 3 and job["summary"]["added"] == 1
     page = await client.get(f"/watchlist/previews/{job['id']}")
     assert "item-0" in page.text and "1</strong> added" in page.text
