@@ -9,6 +9,7 @@ click with a bad signature is refused.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -167,6 +168,10 @@ def test_snoozed_and_muted_stories_stay_quiet_only_the_third_reaches_slack(
     # the story pages say where each update went
     page.goto(f"{pipeline.url}/stories/{snoozed[0].story_key}")
     expect(page.locator("#revisions")).to_contain_text("held", timeout=20_000)
+    target = os.environ.get("WIREWATCH_SCREENSHOT_DIR")  # the README's picture of a snoozed story
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / "console-story-actions.png"), full_page=True)
     page.goto(f"{pipeline.url}/stories/{muted[0].story_key}")
     expect(page.locator("#revisions")).to_contain_text("muted", timeout=20_000)
 
