@@ -16,14 +16,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from bench.harness import drained, percentile, private_broker, start_service, wait_for
+from bench.harness import children, drained, percentile, private_broker, start_service, wait_for
 from bench.matching.corpus import articles, big_watchlist, spelling_count
 from wirewatch.records import Alert, NewsItem
 from wirewatch.settings import Settings
@@ -150,6 +152,43 @@ def latency_phase(bootstrap: str, topics: Topics, places: list[str], rate: int, 
     return latencies
 
 
+def cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """(user, system) CPU seconds used so far by ``pids`` (Linux /proc; a gone pid counts 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    user = system = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        user += int(fields[11]) / tick
+        system += int(fields[12]) / tick
+    return user, system
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
+def messages_by_topic(bootstrap: str, prefix: str) -> dict[str, int]:
+    """Records written so far on every topic whose name starts with ``prefix`` (end offsets)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        names = sorted(t for t in consumer.topics() if t.startswith(prefix))
+        tps = [TopicPartition(t, p) for t in names for p in consumer.partitions_for_topic(t) or []]
+        ends = consumer.end_offsets(tps)
+    finally:
+        consumer.close()
+    counts: dict[str, int] = {}
+    for tp, end in ends.items():
+        counts[tp.topic] = counts.get(tp.topic, 0) + end
+    return counts
+
+
 def stage_topics(topics: Topics) -> list[str]:
     """Every topic the processor group consumes."""
     return [topics.items, topics.candidates, topics.mentions]
@@ -192,7 +231,8 @@ def main() -> None:
         try:
             done = lambda: worker.metric("wirewatch_processor_items_total")  # noqa: E731
             assert wait_for(lambda: done() > 0, 120), (tmp / "worker.log").read_text()[-2000:]
-            t0, n0 = time.perf_counter(), done()
+            pids = [worker.proc.pid, *children(worker.proc.pid)]
+            t0, n0, cpu0, busy0 = time.perf_counter(), done(), cpu_seconds(pids), machine_busy()
             assert wait_for(lambda: done() >= args.items, 900, every_s=0.1)
             first_stage = (args.items - n0) / (time.perf_counter() - t0)
             # The stories and surge stages drain their own topics after the first stage.
@@ -200,8 +240,14 @@ def main() -> None:
             assert wait_for(
                 lambda: drained(bootstrap, settings, group, stage_topics(topics)), 900, every_s=0.5
             )
-            rate = (args.items - n0) / (time.perf_counter() - t0)
+            wall = time.perf_counter() - t0
+            rate = (args.items - n0) / wall
+            cpu1 = cpu_seconds(pids)
+            worker_cpu, worker_sys = cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1], cpu1[1] - cpu0[1]
+            busy1 = machine_busy()
+            machine = (busy1[0] - busy0[0]) / max(1e-9, busy1[1] - busy0[1])
             rss_after_backlog = worker.rss_mb()
+            written = messages_by_topic(bootstrap, "bench")
             latencies = latency_phase(bootstrap, topics, places, args.rate, args.seconds)
             rss = worker.rss_mb()
             if not latencies:
@@ -218,6 +264,17 @@ def main() -> None:
     print(f"| processor, first stage only (decode, dedup, match, fan-out) | {first_stage:,.0f} items/s |")
     print(f"| processor worker, all stages drained (1 worker, 3 partitions) | {rate:,.0f} items/s |")
     print(f"| ratio processor / baseline | {rate / baseline:.3f} |")
+    print(
+        f"| worker CPU while draining: per item (of it system) / share of one core "
+        f"| {1e6 * worker_cpu / (args.items - n0):.0f} µs ({1e6 * worker_sys / (args.items - n0):.0f} µs)"
+        f" / {worker_cpu / wall:.0%} |"
+    )
+    print(f"| machine busy while draining ({os.cpu_count()} cores) | {machine:.0%} |")
+    produced = {t.removeprefix("bench."): n for t, n in written.items() if t != topics.items and n}
+    print(
+        f"| records the worker wrote per item (changelogs, hand-offs, alerts) "
+        f"| {sum(produced.values()) / args.items:.2f}: {produced} |"
+    )
     print(
         f"| latency at {args.rate} items/s offered, fetch → alert emitted: p50 / p99 "
         f"| {percentile(latencies, 50) * 1000:.0f} ms / {percentile(latencies, 99) * 1000:.0f} ms "

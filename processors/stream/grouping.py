@@ -28,9 +28,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from processors.stream.signature import Signature, place_key, same_place
+from processors.stream.signature import PLACE_MEMORY, Signature, place_key, same_place
 
 if TYPE_CHECKING:
     from processors.stream.candidates import Candidate
@@ -109,20 +110,28 @@ def _specific(story_places: list[str], story_broad: list[str], sig: Signature) -
     "Ariha" in Idlib province); a report that names only the province is compared
     on every place.
     """
-    broad = [place_key(p) for p in [*story_broad, *sig.broad]]
-
-    def narrow(places: list[str]) -> list[str]:
-        return [p for p in places if not any(same_place(place_key(p), b) for b in broad)]
-
-    a, b = narrow(story_places), narrow(sig.places)
+    broad = (*story_broad, *sig.broad)
+    a, b = _narrow(tuple(story_places), broad), _narrow(tuple(sig.places), broad)
     if not a or not b:
         return story_places, sig.places
-    return a, b
+    return list(a), list(b)
+
+
+@lru_cache(maxsize=PLACE_MEMORY)
+def _narrow(places: tuple[str, ...], broad: tuple[str, ...]) -> tuple[str, ...]:
+    """``places`` less those ``broad`` names (memoised: a story meets the same places again and again)."""
+    keys = [place_key(p) for p in broad]
+    return tuple(p for p in places if not any(same_place(place_key(p), k) for k in keys))
 
 
 def _shared(a: list[str], b: list[str]) -> list[str]:
+    return list(_shared_places(tuple(a), tuple(b)))
+
+
+@lru_cache(maxsize=PLACE_MEMORY)
+def _shared_places(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     keys = [place_key(p) for p in a]
-    return [p for p in b if any(same_place(place_key(p), k) for k in keys)]
+    return tuple(p for p in b if any(same_place(place_key(p), k) for k in keys))
 
 
 def _contradiction(
@@ -179,15 +188,26 @@ def _evidence(
 
 def _text_similarity(story: Story, c: Candidate) -> float | None:
     """Best Jaccard similarity with the story's reports in the candidate's language, if any."""
-    tokens = set(c.signature.tokens)
+    tokens = _token_set(c.signature.tokens)
     best = None
-    for lang, _source, print_tokens in story.prints:
-        if lang is None or lang != c.item.lang or not tokens or not print_tokens:
+    for lang, other in story.print_sets:
+        if lang is None or lang != c.item.lang or not tokens or not other:
             continue
-        other = set(print_tokens)
-        similarity = len(tokens & other) / len(tokens | other)
+        shared = len(tokens & other)
+        similarity = shared / (len(tokens) + len(other) - shared)
         best = similarity if best is None else max(best, similarity)
     return best
+
+
+#: The last candidate's tokens and their set: a candidate meets up to ``MAX_COMPARED`` stories.
+_last_tokens: tuple[list[int], frozenset[int]] = ([], frozenset())
+
+
+def _token_set(tokens: list[int]) -> frozenset[int]:
+    global _last_tokens
+    if _last_tokens[0] is not tokens:
+        _last_tokens = (tokens, frozenset(tokens))
+    return _last_tokens[1]
 
 
 def news(story: Story, c: Candidate) -> list[str]:

@@ -31,7 +31,8 @@ import hashlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from processors.stream.candidates import Candidate
 from processors.stream.grouping import GroupingPolicy, Verdict, assess, new_places, news
@@ -46,6 +47,10 @@ MAX_PRINTS = 4
 #: Open stories a report is compared with, the most recently told first: in a hot governorate
 #: the list grows with every event, and a report of an event this many events back is rare.
 MAX_COMPARED = 48
+#: Stories a ``StoryStore`` keeps made (``StoryStore.parsed``); past it, it starts again.
+MAX_PARSED = 20_000
+#: Evidence and alert items kept validated for the alerts that cite them again (``_record``).
+RECORD_MEMORY = 8192
 
 
 def _digest(*parts: str, size: int = 16) -> str:
@@ -55,6 +60,28 @@ def _digest(*parts: str, size: int = 16) -> str:
 def alert_id_for(story_key: str, revision: int) -> str:
     """Deterministic id of one revision of one story."""
     return f"al-{_digest(story_key, str(revision), size=24)}"
+
+
+@lru_cache(maxsize=4096)
+def _moment(iso: str) -> datetime:
+    """A story time (ISO text in the state) as a datetime; stories compare them all the time."""
+    return datetime.fromisoformat(iso)
+
+
+R = TypeVar("R", Evidence, AlertItem)
+
+
+def _record(kind: type[R], data: dict[str, Any]) -> R:
+    """``kind.model_validate(data)``, from a memo when ``data`` was seen (records are frozen)."""
+    try:
+        return _validated(kind, tuple(data.items()))
+    except TypeError:  # a value that cannot be hashed: not from this version's state
+        return kind.model_validate(data)
+
+
+@lru_cache(maxsize=RECORD_MEMORY)
+def _validated(kind: type[R], fields: tuple[tuple[str, Any], ...]) -> R:
+    return kind.model_validate(dict(fields))
 
 
 def _union(a: list[str], b: list[str]) -> list[str]:
@@ -97,14 +124,24 @@ class Story:
 
     @property
     def first(self) -> datetime:
-        return datetime.fromisoformat(self.first_seen)
+        return _moment(self.first_seen)
 
     @property
     def last(self) -> datetime:
-        return datetime.fromisoformat(self.last_seen)
+        return _moment(self.last_seen)
+
+    @property
+    def print_sets(self) -> list[tuple[str | None, frozenset[int]]]:
+        """``prints`` as (lang, token set), for the text similarity; kept until ``prints`` is replaced."""
+        memo = self.__dict__.get("_prints_memo")
+        if memo is None or memo[0] is not self.prints:
+            memo = (self.prints, [(lang, frozenset(tokens)) for lang, _source, tokens in self.prints])
+            self.__dict__["_prints_memo"] = memo
+        sets: list[tuple[str | None, frozenset[int]]] = memo[1]
+        return sets
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {name: value for name, value in self.__dict__.items() if not name.startswith("_")}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Story:
@@ -116,27 +153,31 @@ class Story:
         return bool(set(self.actors) & set(c.actors))
 
     def to_alert(self, grouping: str, update_reason: str | None = None) -> Alert:
-        return Alert(
-            rules=self.rules,
-            alert_id=alert_id_for(self.key, self.revision),
-            story_key=self.key,
-            kind="escalation",
-            rule=self.rule,
-            severity=self.severity,
-            actors=self.actors,
-            regions=self.regions,
-            escalations=self.escalations,
-            evidence=[Evidence.model_validate(e) for e in self.evidence],
-            items=[AlertItem.model_validate(i) for i in self.items[:MAX_ITEMS_IN_ALERT]],
-            source_count=len(self.sources),
-            first_seen=datetime.fromisoformat(self.first_seen),
-            last_seen=datetime.fromisoformat(self.last_seen),
-            revision=self.revision,
-            watchlist_version=self.watchlist_version,
-            notify=self.notify,
-            update_reason=update_reason,
-            grouping=grouping,
-            report_count=self.report_count,
+        # The evidence and items are dicts dumped from validated records; each is validated
+        # once (``_record``), not again for every alert of every story that cites it.
+        return Alert.model_validate(
+            dict(
+                rules=self.rules,
+                alert_id=alert_id_for(self.key, self.revision),
+                story_key=self.key,
+                kind="escalation",
+                rule=self.rule,
+                severity=self.severity,
+                actors=self.actors,
+                regions=self.regions,
+                escalations=self.escalations,
+                evidence=[_record(Evidence, e) for e in self.evidence],
+                items=[_record(AlertItem, i) for i in self.items[:MAX_ITEMS_IN_ALERT]],
+                source_count=len(self.sources),
+                first_seen=_moment(self.first_seen),
+                last_seen=_moment(self.last_seen),
+                revision=self.revision,
+                watchlist_version=self.watchlist_version,
+                notify=self.notify,
+                update_reason=update_reason,
+                grouping=grouping,
+                report_count=self.report_count,
+            )
         )
 
 
@@ -193,9 +234,17 @@ class StoryStore:
     - ``offset|<rule>``: the last input offset applied (written last).
     """
 
-    def __init__(self, table: MutableMapping[str, Any], policy: GroupingPolicy | None = None):
+    def __init__(
+        self,
+        table: MutableMapping[str, Any],
+        policy: GroupingPolicy | None = None,
+        parsed: dict[str, tuple[Any, Story]] | None = None,
+    ):
         self.table = table
         self.policy = policy or GroupingPolicy()
+        #: story key -> (the state read, the Story made of it): a story is made again only when
+        #: its state was replaced (``_story``); the story stage keeps one across records
+        self.parsed = {} if parsed is None else parsed
 
     def apply(self, c: Candidate, offset: int) -> Alert | None:
         """Apply one candidate read at ``offset``; return the alert to emit, if any.
@@ -244,12 +293,12 @@ class StoryStore:
             for story_key in members[len(skipped) :]:
                 story = found.get(story_key)
                 if story is None:
-                    data = self.table.get(f"story|{story_key}")
-                    if data is None:
+                    story = self._story(story_key)
+                    if story is None:
                         continue
-                    story = Story.from_dict(data)
                     if at - story.first > self.policy.max_span:
                         self.table.pop(f"story|{story_key}", None)
+                        self.parsed.pop(story_key, None)
                         continue
                     found[story_key] = story
                 alive.append(story_key)
@@ -260,8 +309,25 @@ class StoryStore:
                     self.table.pop(key, None)
         return list(found.values())
 
+    def _story(self, story_key: str) -> Story | None:
+        """The story under ``story_key`` (None: gone), made from its state once per state written."""
+        data = self.table.get(f"story|{story_key}")
+        if data is None:
+            self.parsed.pop(story_key, None)
+            return None
+        known = self.parsed.get(story_key)
+        if known is not None and known[0] is data:
+            return known[1]
+        if len(self.parsed) >= MAX_PARSED:
+            self.parsed.clear()
+        story = Story.from_dict(data)
+        self.parsed[story_key] = (data, story)
+        return story
+
     def _save(self, story: Story, anchors_before: list[str]) -> None:
-        self.table[f"story|{story.key}"] = story.to_dict()
+        data = story.to_dict()
+        self.table[f"story|{story.key}"] = data
+        self.parsed[story.key] = (data, story)
         for anchor in _anchors(story.regions, story.actors):
             if anchor in anchors_before:
                 continue
@@ -276,6 +342,7 @@ class StoryStore:
             alert: Alert | None = story.to_alert(grouping=f"new story: {verdict.reason}")
         else:
             before = _anchors(story.regions, story.actors)
+            self.parsed.pop(story.key, None)  # changed in place now: made again if this fails
             alert = _join(story, c, verdict)
         self._save(story, before)
         return alert
@@ -328,8 +395,8 @@ def _join(story: Story, c: Candidate, verdict: Verdict) -> Alert | None:
     story.rules = list(dict.fromkeys([*story.rules, *c.rules]))
     story.evidence = (story.evidence + [e.model_dump(mode="json") for e in c.evidence])[:MAX_EVIDENCE]
     at = c.at.isoformat()
-    story.last_seen = max(story.last_seen, at, key=lambda s: datetime.fromisoformat(s))
-    story.first_seen = min(story.first_seen, at, key=lambda s: datetime.fromisoformat(s))
+    story.last_seen = max(story.last_seen, at, key=_moment)
+    story.first_seen = min(story.first_seen, at, key=_moment)
     story.watchlist_version = c.watchlist_version
     story.joined = verdict.reason
     if not reasons:

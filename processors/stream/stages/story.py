@@ -36,11 +36,13 @@ class StoryStage(Stage):
         self.stories = stories
         self.policy = policy
         self.alerts = alerts
+        #: the stories made from the table's states, kept across records (``StoryStore.parsed``)
+        self.parsed: dict[str, Any] = {}
 
     async def process(self, event: EventT) -> None:
         msg = event.message
         view = WriteBack(self.stories)
-        store = StoryStore(view, self.policy)
+        store = StoryStore(view, self.policy, self.parsed)
         sent: list[Awaitable[Any]] = []
         try:
             for index, candidate in enumerate(decode_candidates(msg.value)):
