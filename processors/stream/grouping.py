@@ -78,8 +78,9 @@ class Verdict:
 def assess(story: Story, c: Candidate, policy: GroupingPolicy) -> Verdict:
     """Whether candidate ``c`` reports the event of ``story``, and why."""
     sig = c.signature
-    since_last = abs(c.at - story.last)
-    if c.at - story.first > policy.max_span or story.first - c.at > policy.max_span:
+    at, first = c.at, story.first
+    since_last = abs(at - story.last)
+    if at - first > policy.max_span or first - at > policy.max_span:
         return Verdict(False, 0.0, f"beyond the story's longest span ({_hours(policy.max_span)})")
     late = since_last > policy.idle_gap
     if late and not set(sig.dates) & set(story.dates):

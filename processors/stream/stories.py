@@ -48,7 +48,7 @@ MAX_PRINTS = 4
 #: the list grows with every event, and a report of an event this many events back is rare.
 MAX_COMPARED = 48
 #: Stories a ``StoryStore`` keeps made (``StoryStore.parsed``); past it, it starts again.
-MAX_PARSED = 20_000
+MAX_PARSED = 5_000
 #: Evidence and alert items kept validated for the alerts that cite them again (``_record``).
 RECORD_MEMORY = 8192
 
@@ -70,18 +70,27 @@ def _moment(iso: str) -> datetime:
 
 R = TypeVar("R", Evidence, AlertItem)
 
+#: (kind, id of a state dict) -> (that dict, its record); see ``_record``.
+_RECORDS: dict[tuple[type[Any], int], tuple[dict[str, Any], Any]] = {}
+
 
 def _record(kind: type[R], data: dict[str, Any]) -> R:
-    """``kind.model_validate(data)``, from a memo when ``data`` was seen (records are frozen)."""
-    try:
-        return _validated(kind, tuple(data.items()))
-    except TypeError:  # a value that cannot be hashed: not from this version's state
-        return kind.model_validate(data)
+    """``kind.model_validate(data)``, made once per dict of the story state.
 
-
-@lru_cache(maxsize=RECORD_MEMORY)
-def _validated(kind: type[R], fields: tuple[tuple[str, Any], ...]) -> R:
-    return kind.model_validate(dict(fields))
+    The evidence and item dicts of a story are dumped from validated records and
+    never changed in place (a join replaces them), so the record made from one
+    stays right while that dict lives; the memo holds the dict, so its id is not
+    reused meanwhile.
+    """
+    known = _RECORDS.get((kind, id(data)))
+    if known is not None and known[0] is data:
+        record: R = known[1]
+        return record
+    if len(_RECORDS) >= RECORD_MEMORY:
+        _RECORDS.clear()
+    record = kind.model_validate(data)
+    _RECORDS[(kind, id(data))] = (data, record)
+    return record
 
 
 def _union(a: list[str], b: list[str]) -> list[str]:
