@@ -1,8 +1,9 @@
 """Follows the actions and receipts topics into the ``ActionStore``, as the alerts projector does.
 
-A second follower beside ``console.projector.Projector``: an aiokafka consumer without a
-group, every partition of both topics assigned, each sought to the offset after the last
-one stored (else the beginning). It starts reading once the alerts projection is live, so
+A second follower beside ``console.projector.Projector``, on the same parts
+(``console.following``): an aiokafka consumer without a group, every partition of both
+topics assigned (partitions added later too), each sought to the offset after the last one
+stored (else the beginning). It starts reading once the alerts projection is live, so
 "a story this console does not know" means one the alerts topic has not told it: such an
 action is counted, copied to the actions dead-letter topic and skipped; an undecodable
 record is counted and skipped.
@@ -12,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from console import action_metrics
 from console.action_store import ActionStore
 from console.actions import Producer
-from console.projector import MAX_RETRY_DELAY_S, Status
+from console.following import Status, follow_forever, new_consumer, partitions, seek_stored
+from console.projector import PARTITION_CHECK_S
 from console.store import Incoming
 from wirewatch.actions import Action
 from wirewatch.errors import RecordError
@@ -46,62 +49,31 @@ class ActionProjector:
     status: Status = field(default_factory=Status)
 
     async def run(self) -> None:
-        delay = 1.0
-        while True:
-            try:
-                await self.follow()
-                delay = 1.0
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if task is None or task.cancelling():
-                    self.status.state = "stopped"
-                    raise
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_RETRY_DELAY_S)
-            except Exception as exc:
-                self.status.state = "connecting"
-                self.status.error = f"{type(exc).__name__}: {exc}"[:300]
-                log.warning("actions topic unreachable (%s); retrying in %.0f s", self.status.error, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_RETRY_DELAY_S)
+        await follow_forever(self.follow, self.status, "actions topic")
 
     async def follow(self) -> None:
-        from aiokafka import AIOKafkaConsumer, TopicPartition
-
         self.status.state = "waiting for alerts"
         while not self.alerts_live():  # noqa: ASYNC110 - the alerts projector offers no event
             await asyncio.sleep(0.2)
         self.status.state = "connecting"
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            **self.client_config,
-        )
+        consumer = new_consumer(self.bootstrap, self.client_config)
+        topics = (self.actions_topic, self.receipts_topic)
         try:
             await consumer.start()
-            tps: list[TopicPartition] = []
-            while not tps:
-                await consumer._client.force_metadata_update()  # see console.projector
-                tps = [
-                    TopicPartition(topic, p)
-                    for topic in (self.actions_topic, self.receipts_topic)
-                    for p in sorted(consumer.partitions_for_topic(topic) or ())
-                ]
-                if not {tp.topic for tp in tps} >= {self.actions_topic}:
-                    tps = []
-                    await asyncio.sleep(1.0)
+            tps = await partitions(consumer, topics)
+            while self.actions_topic not in {tp.topic for tp in tps}:
+                await asyncio.sleep(1.0)
+                tps = await partitions(consumer, topics)
             consumer.assign(tps)
-            for tp in tps:
-                stored = self.store.offsets(tp.topic)
-                if tp.partition in stored:
-                    consumer.seek(tp, stored[tp.partition] + 1)
-                else:
-                    await consumer.seek_to_beginning(tp)
+            await seek_stored(consumer, tps, self.store.offsets)
             self.status.state = "live"
             self.status.error = None
+            checked = time.monotonic()
             while True:
+                if time.monotonic() - checked >= PARTITION_CHECK_S:
+                    checked = time.monotonic()
+                    if set(await partitions(consumer, topics)) - set(tps):
+                        return  # ``run`` follows again, with every partition assigned
                 fetched = await consumer.getmany(timeout_ms=500, max_records=self.batch)
                 records = [
                     Incoming(tp.topic, tp.partition, r.offset, r.value)

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console import spellings
+from console.following import Status, follow_forever, new_consumer, partitions, seek_stored
 from console.store import Incoming, Store
 from wirewatch.records import Alert
 
 log = logging.getLogger(__name__)
 
-MAX_RETRY_DELAY_S = 30.0
 #: seconds between looks for partitions added to the topic (they are then read from the start)
 PARTITION_CHECK_S = 30.0
 
@@ -58,16 +58,6 @@ class Hub:
 
 
 @dataclass
-class Status:
-    """Where the projector stands, for the pages' banner and /healthz."""
-
-    state: str = "starting"  # starting | connecting | catching up | live | stopped
-    error: str | None = None
-    applied: int = 0
-    malformed: int = 0
-
-
-@dataclass
 class Projector:
     """Follows ``topic`` into ``store``; ``run`` until cancelled."""
 
@@ -84,78 +74,35 @@ class Projector:
 
     async def run(self) -> None:
         """``follow`` for the console's lifetime: a failure is logged and retried with backoff."""
-        delay = 1.0
-        while True:
-            try:
-                await self.follow()
-                delay = 1.0
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if task is None or task.cancelling():
-                    self.status.state = "stopped"
-                    raise
-                # aiokafka's consumer can let a CancelledError of its own out of stop(): a failure
-                # of this attempt, not a request to stop
-                self._failed("aiokafka cancelled a routine of its own", delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_RETRY_DELAY_S)
-            except Exception as exc:
-                self._failed(f"{type(exc).__name__}: {exc}", delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_RETRY_DELAY_S)
-
-    def _failed(self, reason: str, delay: float) -> None:
-        self.status.state = "connecting"
-        self.status.error = reason[:300]
-        log.warning("alerts topic unreachable (%s); retrying in %.0f s", self.status.error, delay)
+        await follow_forever(self.follow, self.status, "alerts topic")
 
     async def follow(self) -> None:
-        from aiokafka import AIOKafkaConsumer, TopicPartition
-
         self.status.state = "connecting"
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            **self.client_config,
-        )
+        consumer = new_consumer(self.bootstrap, self.client_config)
         try:
             await consumer.start()
-            partitions = None
-            while not partitions:
-                # aiokafka has no public call that refreshes the metadata partitions_for_topic
-                # reads; its client's, with no topic tracked, refreshes every topic's
-                await consumer._client.force_metadata_update()
-                partitions = consumer.partitions_for_topic(self.topic)
-                if not partitions:
-                    self.status.error = f"waiting for the topic {self.topic}"
-                    await asyncio.sleep(1.0)
-            tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
-            watchlist = [
-                TopicPartition(self.watchlist_topic, p)
-                for p in sorted(consumer.partitions_for_topic(self.watchlist_topic or "") or ())
-            ]
+            tps = await partitions(consumer, [self.topic])
+            while not tps:
+                self.status.error = f"waiting for the topic {self.topic}"
+                await asyncio.sleep(1.0)
+                tps = await partitions(consumer, [self.topic])
+            watchlist = await partitions(consumer, [self.watchlist_topic]) if self.watchlist_topic else []
             consumer.assign(tps + watchlist)
-            for tp in watchlist:
-                await consumer.seek_to_beginning(tp)
+            await seek_stored(consumer, watchlist, lambda topic: {})  # spellings: read all, every start
             stored = self.store.offsets(self.topic)
-            for tp in tps:
-                if tp.partition in stored:
-                    consumer.seek(tp, stored[tp.partition] + 1)
-                else:
-                    await consumer.seek_to_beginning(tp)
+            await seek_stored(consumer, tps, lambda topic: stored)
             end = await consumer.end_offsets(tps)
             self.status.state = "catching up"
             self.status.error = None
             log.info(
                 "projecting %s from %s", self.topic, {tp.partition: stored.get(tp.partition) for tp in tps}
             )
+            known = {tp.partition for tp in tps}
             checked = time.monotonic()
             while True:
                 if time.monotonic() - checked >= self.partition_check_s:
                     checked = time.monotonic()
-                    if await self._repartitioned(consumer, partitions):
+                    if await self._repartitioned(consumer, known):
                         return  # ``run`` follows again, with every partition assigned
                 fetched = await consumer.getmany(timeout_ms=500, max_records=self.batch)
                 records = []
@@ -177,8 +124,7 @@ class Projector:
             await consumer.stop()
 
     async def _repartitioned(self, consumer: Any, known: set[int]) -> bool:
-        await consumer._client.force_metadata_update()
-        now = consumer.partitions_for_topic(self.topic) or set()
+        now = {tp.partition for tp in await partitions(consumer, [self.topic])}
         if now - known:
             log.info(
                 "%s gained partitions %s; following them from their start", self.topic, sorted(now - known)

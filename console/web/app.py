@@ -32,8 +32,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from console import text
 from console.accounts import AccountError, Accounts, User
 from console.actions import Actions
+from console.following import Status
 from console.permissions import ROLES, allowed
-from console.projector import Hub, Projector, Status
+from console.projector import Hub, Projector
 from console.store import AlertFilter, Store
 from console.web.ratelimit import LoginLimiter
 from console.workbench import Workbench, WorkbenchError
