@@ -194,13 +194,119 @@ def stage_topics(topics: Topics) -> list[str]:
     return [topics.items, topics.candidates, topics.mentions]
 
 
+def assignments(bootstrap: str, group: str, topic: str) -> list[list[int]]:
+    """The partitions of ``topic`` each member of ``group`` holds (empty while it cannot tell)."""
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        members = admin.describe_groups([group])[group].get("members") or []
+        held = []
+        for member in members:
+            assignment = member.get("member_assignment")
+            parts = getattr(assignment, "assignment", None) or (assignment or {}).get("assignment") or []
+            for entry in parts:
+                name, numbers = (entry[0], entry[1]) if isinstance(entry, (list, tuple)) else entry.values()
+                if name == topic:
+                    held.append(sorted(numbers))
+        return sorted(held)
+    except Exception:  # a benchmark report, not a check: say nothing rather than fail
+        return []
+    finally:
+        admin.close()
+
+
+def scaling(args: argparse.Namespace) -> None:
+    """``--workers N`` (or ``--partitions P``): N workers in one group; each one's partitions, items, CPU.
+
+    The workers start first and the items are produced once every worker holds
+    partitions, so no rebalance falls inside the timed drain.
+    """
+    watchlist = loadable(big_watchlist())
+    places = [r.name for r in watchlist.regions[-2000:]]
+    items = make_items(args.items, places, args.words)
+    with private_broker() as (bootstrap, tmp):
+        settings = Settings(
+            kafka_bootstrap=bootstrap, topic_prefix="bench", partitions=args.partitions, data_dir=tmp / "var"
+        )
+        topics = Topics.from_settings(settings)
+        ensure_topics(bootstrap, settings)
+        wl_file = tmp / "watchlist.yaml"
+        wl_file.write_text(json.dumps(watchlist.model_dump(exclude_none=True)))
+        env = {
+            "WIREWATCH_KAFKA_BOOTSTRAP": bootstrap,
+            "WIREWATCH_TOPIC_PREFIX": "bench",
+            "WIREWATCH_PARTITIONS": str(args.partitions),
+        }
+        workers = [
+            start_service(
+                ["process", "--watchlist", str(wl_file)],
+                {**env, "WIREWATCH_DATA_DIR": str(tmp / f"worker{n}")},
+                tmp / f"worker{n}.log",
+                "WIREWATCH_PROCESS_METRICS_PORT",
+            )
+            for n in range(args.workers)
+        ]
+        group = topics.processor_group
+        try:
+            ready = lambda: all(w.metric("wirewatch_watchlist_info") > 0 for w in workers)  # noqa: E731
+            assert wait_for(ready, 180), (tmp / "worker0.log").read_text()[-2000:]
+            split = lambda: assignments(bootstrap, group, topics.items)  # noqa: E731
+            assert wait_for(lambda: len([p for p in split() if p]) == args.workers, 180), split()
+            time.sleep(3)  # the group settles
+            held = split()
+            pids = [[w.proc.pid, *children(w.proc.pid)] for w in workers]
+            counts = lambda: [w.metric("wirewatch_processor_items_total") for w in workers]  # noqa: E731
+            cpu0, n0 = [cpu_seconds(p) for p in pids], counts()
+            t0 = time.perf_counter()
+            produce(bootstrap, topics.items, items)
+            assert wait_for(lambda: sum(counts()) - sum(n0) >= args.items, 900, every_s=0.1)
+            assert wait_for(
+                lambda: drained(bootstrap, settings, group, stage_topics(topics)), 900, every_s=0.5
+            )
+            wall = time.perf_counter() - t0
+            cpu1, n1 = [cpu_seconds(p) for p in pids], counts()
+            rss = [w.rss_mb() for w in workers]
+        finally:
+            for w in workers:
+                w.stop()
+        baseline = asyncio.run(bare_consume(bootstrap, topics.items, args.items))
+
+    print(
+        f"## Processor scaling ({args.workers} workers, one group, {args.partitions} partitions; "
+        f"{args.items} items of {args.words} words; {os.cpu_count()} cores)\n"
+    )
+    print("| worker | items partitions held | items handled | CPU while draining (share of one core) | RSS |")
+    print("|---|---|---|---|---|")
+    for n in range(args.workers):
+        cpu = sum(cpu1[n]) - sum(cpu0[n])
+        print(
+            f"| {n} | {held[n] if n < len(held) else '?'} | {n1[n] - n0[n]:,.0f} "
+            f"| {cpu:.1f} s ({cpu / wall:.0%}) | {rss[n]:.0f} MB |"
+        )
+    rate = args.items / wall
+    print(
+        f"\nAll workers, produce → every stage drained: **{rate:,.0f} items/s** "
+        f"(bare consume of the same topic {baseline:,.0f} items/s, ratio {rate / baseline:.3f})."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--rate", type=int, default=50, help="offered load of the latency phase, items/s")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--words", type=int, default=60, help="words per item (60 ≈ an RSS item)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processor workers in one group (> 1: see scaling)"
+    )
+    parser.add_argument(
+        "--partitions", type=int, default=3, help="partitions of every topic (with --workers)"
+    )
     args = parser.parse_args()
+    if args.workers > 1 or args.partitions != 3:
+        scaling(args)
+        return
 
     watchlist = loadable(big_watchlist())
     places = [r.name for r in watchlist.regions[-2000:]]
