@@ -132,7 +132,17 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=60)
     parser.add_argument("--profile", help="write a cProfile of the stages to this file")
     parser.add_argument("--digest", action="store_true", help="print a hash of the results")
+    parser.add_argument(
+        "--python-gc", action="store_true", help="keep CPython's GC thresholds (not the worker's)"
+    )
     args = parser.parse_args()
+    if not args.python_gc:
+        try:
+            from processors.stream.worker import tune_gc
+        except ImportError:  # a checkout from before the worker tuned its collector
+            pass
+        else:
+            tune_gc()
     watchlist = loadable(big_watchlist())
     places = [r.name for r in watchlist.regions[-2000:]]
     items = [

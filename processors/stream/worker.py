@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -17,6 +18,17 @@ from wirewatch.topics import Topics, ensure_topics
 from wirewatch.watchlist import load_watchlist
 
 log = logging.getLogger(__name__)
+
+#: Allocations between two young-generation collections (CPython's default is 700). The worker
+#: keeps a large live heap (the engine, the tables, the stages' memos) and makes few cycles:
+#: at 700 the collector cost about a fifth of the stages' CPU (bench.stream.stages).
+GC_YOUNG_THRESHOLD = 10_000
+
+
+def tune_gc() -> None:
+    """Collect the young generation less often; the older generations keep their defaults."""
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegistry = REGISTRY) -> int:
@@ -39,6 +51,7 @@ def run_worker(settings: Settings, watchlist_file: Path, registry: CollectorRegi
     if watchlist_file.exists():
         load_watchlist(watchlist_file)
     use_native(settings.matching)
+    tune_gc()
     ensure_topics(bootstrap, settings)
     metrics = ProcessorMetrics.create(registry)
     serve_metrics(settings.process_metrics_port, settings.metrics_host, registry)
