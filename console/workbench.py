@@ -183,7 +183,6 @@ class Workbench:
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.setdefault("WIREWATCH_TOPIC_PREFIX", self.settings.topic_prefix)
         if self.settings.kafka_bootstrap:
             env["WIREWATCH_KAFKA_BOOTSTRAP"] = self.settings.kafka_bootstrap
         env["WIREWATCH_TOPIC_PREFIX"] = self.settings.topic_prefix

@@ -222,9 +222,7 @@ def workbench_router(workbench: Workbench | None, render: Render, page_user: Use
             return JSONResponse(job.as_json())
         return RedirectResponse(f"/watchlist/previews/{job.id}", status_code=303)
 
-    async def applying(
-        request: Request, user: User, text: str, comment: str, parent: str, rolled_back: str | None = None
-    ) -> Response:
+    async def applying(request: Request, user: User, text: str, comment: str, parent: str) -> Response:
         wb = bench()
         try:
             applied = await wb.apply(text, user.name, comment, parent)
@@ -322,9 +320,7 @@ def workbench_router(workbench: Workbench | None, render: Render, page_user: Use
         note = comment.strip()
         if note:
             note = f"rollback to {old.version[:19]}: {note}"
-        return await applying(
-            request, user, old.text, note, live.version if live else "", rolled_back=old.version
-        )
+        return await applying(request, user, old.text, note, live.version if live else "")
 
     return router
 
